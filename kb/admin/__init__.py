@@ -1,0 +1,3 @@
+"""Editorial screens. Each module registers the admin of one domain; buttons call services."""
+
+from kb.admin import catalogue, corrections, dashboard, guides, search  # noqa: F401

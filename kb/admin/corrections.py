@@ -1,0 +1,1 @@
+"""Admin for reader corrections (the corrections issue)."""

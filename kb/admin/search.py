@@ -1,0 +1,1 @@
+"""Admin for search gaps (the search issue)."""
