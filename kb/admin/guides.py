@@ -1,8 +1,522 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
-from kb.models import Guide
+from kb.admin.dashboard import dashboard_item
+from kb.diff import char_diff_html
+from kb.models import Guide, GuideEvent, GuideRevision, Problem, Source, Step
+from kb.services import workflow
+from kb.services.snapshots import PROBLEM_FIELDS, STEP_FIELDS, snapshot
+
+Status = Guide.Status
+
+
+class VerificationFilter(admin.SimpleListFilter):
+    title = _("verification")
+    parameter_name = "verification"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("due", _("Needs verification")),
+            ("verified", _("Verified and current")),
+            ("never", _("Never verified")),
+        )
+
+    def queryset(self, request, queryset):
+        if self.value() == "due":
+            return queryset.filter(pk__in=Guide.objects.needs_verification().values("pk"))
+        if self.value() == "never":
+            return queryset.filter(last_verified_at__isnull=True)
+        if self.value() == "verified":
+            return queryset.filter(last_verified_at__isnull=False).exclude(
+                pk__in=Guide.objects.needs_verification().values("pk")
+            )
+        return queryset
+
+
+class PendingFilter(admin.SimpleListFilter):
+    title = _("pending change")
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("live", _("Published, with a pending change")),
+            ("copies", _("Pending changes")),
+            ("originals", _("Guides (without pending copies)")),
+        )
+
+    def queryset(self, request, queryset):
+        if self.value() == "live":
+            return queryset.filter(has_pending=True)
+        if self.value() == "copies":
+            return queryset.filter(draft_of__isnull=False)
+        if self.value() == "originals":
+            return queryset.filter(draft_of__isnull=True)
+        return queryset
+
+
+class RenumberingFormSet(forms.BaseInlineFormSet):
+    """Saves ordered children 1..n in the order of their positions.
+
+    Positions are unique per guide in the database, so swapping two steps would collide
+    half-way; the rows are first moved out of the way, then numbered again.
+    """
+
+    def save(self, commit=True):
+        if not commit:
+            return super().save(commit=False)
+        kept = [
+            form
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not self._should_delete_form(form)
+            if form.cleaned_data
+        ]
+        kept.sort(key=lambda form: (form.cleaned_data.get("position") or 10_000, self.forms.index(form)))
+        with transaction.atomic():
+            for form in self.deleted_forms:
+                if form.instance.pk:
+                    form.instance.delete()
+            model = self.model
+            model.objects.filter(guide=self.instance).update(position=F("position") + 10_000)
+            saved = []
+            for number, form in enumerate(kept, start=1):
+                obj = form.save(commit=False)
+                obj.guide = self.instance
+                obj.position = number
+                obj.save()
+                saved.append(obj)
+        return saved
+
+
+class OrderedInline(admin.StackedInline):
+    formset = RenumberingFormSet
+    extra = 0
+    ordering = ("position",)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["position"].required = False
+        formset.form.base_fields["position"].help_text = _("Change the numbers to reorder; they are renumbered 1, 2, 3… on save.")
+        return formset
+
+
+class StepInline(OrderedInline):
+    model = Step
+    fields = ("position", "title", "body", "tip", "warning")
+    extra = 1
+
+
+class ProblemInline(OrderedInline):
+    model = Problem
+    fields = ("position", "symptom", "cause", "solution")
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    fields = ("position", "title", "url", "accessed_on")
+    extra = 0
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Change note (public changelog)"), max_length=300, required=False)
 
 
 @admin.register(Guide)
 class GuideAdmin(admin.ModelAdmin):
-    list_display = ("title", "status")
+    change_form_template = "admin/kb/guide/change_form.html"
+    list_display = (
+        "title",
+        "carrier",
+        "task",
+        "language",
+        "status_label",
+        "verification_label",
+        "updated_at",
+    )
+    list_filter = (
+        "status",
+        PendingFilter,
+        VerificationFilter,
+        "language",
+        "country",
+        "carrier",
+        "task",
+    )
+    list_select_related = ("carrier", "task", "country")
+    search_fields = ("title", "slug", "summary", "carrier__name", "task__name_zh", "task__name_en")
+    date_hierarchy = "updated_at"
+    list_per_page = 50
+    inlines = (StepInline, ProblemInline, SourceInline)
+    autocomplete_fields = ("translation_of",)
+    readonly_fields = (
+        "status",
+        "pending_of",
+        "published_at",
+        "content_updated_at",
+        "verification_label",
+        "last_verified_at",
+        "last_verified_by",
+        "review_note",
+        "origin",
+        "created_by",
+        "updated_by",
+        "submitted_by",
+    )
+    fieldsets = (
+        (None, {"fields": ("title", "slug", ("carrier", "country"), ("task", "language"), "translation_of")}),
+        (_("Content"), {"fields": ("summary", "prerequisites", "time_needed", "risk_notes", "irreversible", "tips")}),
+        (
+            _("Editorial state"),
+            {
+                "fields": (
+                    ("status", "pending_of"),
+                    "review_note",
+                    ("published_at", "content_updated_at"),
+                    ("verification_label", "reverify_days"),
+                    ("last_verified_at", "last_verified_by"),
+                    ("created_by", "updated_by", "submitted_by"),
+                    "origin",
+                )
+            },
+        ),
+    )
+    actions = ("submit_selected", "publish_selected", "verify_selected")
+
+    # --- lists ----------------------------------------------------------------------------
+    def get_queryset(self, request):
+        pending = Guide.objects.filter(draft_of=OuterRef("pk"))
+        return super().get_queryset(request).annotate(has_pending=Exists(pending))
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        label = obj.get_status_display()
+        if obj.draft_of_id:
+            return format_html("{} · {}", label, _("pending change"))
+        if getattr(obj, "has_pending", False):
+            return format_html("{} · {}", label, _("change pending"))
+        return label
+
+    @admin.display(description=_("verification"))
+    def verification_label(self, obj):
+        if obj.status != Status.PUBLISHED:
+            return "—"
+        state = obj.verification_state()
+        if state == Guide.Verification.VERIFIED:
+            return format_html(
+                "{} {}", Guide.Verification(state).label, timezone.localtime(obj.last_verified_at).date()
+            )
+        return Guide.Verification(state).label
+
+    @admin.display(description=_("pending change of"))
+    def pending_of(self, obj):
+        if not obj.draft_of_id:
+            return "—"
+        url = reverse("admin:kb_guide_change", args=[obj.draft_of_id])
+        return format_html('<a href="{}">{}</a>', url, obj.draft_of.title)
+
+    @admin.display(description=_("origin"))
+    def origin(self, obj):
+        if not obj.origin_file:
+            return "—"
+        if obj.imported_at:
+            return format_html("{} ({})", obj.origin_file, timezone.localtime(obj.imported_at).strftime("%Y-%m-%d %H:%M"))
+        return obj.origin_file
+
+    # --- editing --------------------------------------------------------------------------
+    def _is_locked(self, obj):
+        return obj is not None and not obj.draft_of_id and obj.status in (Status.PUBLISHED, Status.ARCHIVED)
+
+    def has_change_permission(self, request, obj=None):
+        # Published and archived guides are changed through a pending copy, never in place.
+        if self._is_locked(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (obj.status != Status.DRAFT or obj.draft_of_id):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            workflow.guide_record_created(guide=obj, user=request.user)
+
+    # --- buttons --------------------------------------------------------------------------
+    def get_urls(self):
+        urls = [
+            path("<int:pk>/transition/<str:name>/", self.admin_site.admin_view(self.transition_view), name="kb_guide_transition"),
+            path("<int:pk>/history/revisions/", self.admin_site.admin_view(self.revisions_view), name="kb_guide_revisions"),
+            path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name="kb_guide_preview"),
+        ]
+        return urls + super().get_urls()
+
+    def _buttons(self, request, guide):
+        user = request.user
+        can_change = user.has_perm(workflow.PERM_CHANGE)
+        can_publish = user.has_perm(workflow.PERM_PUBLISH)
+        buttons = []
+        if guide.status == Status.DRAFT and can_change:
+            buttons.append(("submit", _("Submit for review"), None))
+        if guide.status == Status.IN_REVIEW and can_publish:
+            buttons.append(("publish", _("Publish"), "note"))
+            buttons.append(("reject", _("Send back to draft"), "reason"))
+        if guide.status == Status.PUBLISHED and not guide.draft_of_id:
+            if can_change:
+                label = _("Open the pending change") if guide.pending_versions.exists() else _("Edit (as a pending change)")
+                buttons.append(("edit", label, None))
+            if user.has_perm(workflow.PERM_VERIFY):
+                buttons.append(("verify", _("Mark as verified"), None))
+            if can_publish:
+                buttons.append(("archive", _("Archive"), "reason"))
+                buttons.append(("unpublish", _("Take off the site (back to draft)"), "reason"))
+        if guide.status == Status.ARCHIVED and can_publish:
+            buttons.append(("unpublish", _("Back to draft"), "reason"))
+        if guide.draft_of_id and can_change and guide.status in (Status.DRAFT, Status.IN_REVIEW):
+            buttons.append(("discard", _("Discard this change"), None))
+        return buttons
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        guide = self.get_object(request, object_id)
+        if guide is not None:
+            extra_context.update(
+                {
+                    "workflow_buttons": self._buttons(request, guide),
+                    "reason_form": ReasonForm(),
+                    "note_form": NoteForm(),
+                    "events": guide.live.events.select_related("actor")[:20],
+                    "pending": guide.pending_versions.first() if not guide.draft_of_id else None,
+                    "is_locked": self._is_locked(guide),
+                    "self_publish_blocked": guide.status == Status.IN_REVIEW
+                    and workflow.is_own_change(guide, request.user),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request, pk, name):
+        if request.method != "POST":
+            raise Http404
+        guide = get_object_or_404(Guide, pk=pk)
+        reason = request.POST.get("reason", "")
+        note = request.POST.get("note", "")
+        target = guide
+        try:
+            if name == "submit":
+                workflow.guide_submit(guide=guide, user=request.user, note=note)
+                message = _("Submitted for review.")
+            elif name == "publish":
+                target = workflow.guide_publish(guide=guide, user=request.user, note=note)
+                message = _("Published.")
+            elif name == "reject":
+                workflow.guide_reject(guide=guide, user=request.user, reason=reason)
+                message = _("Sent back to draft.")
+            elif name == "edit":
+                target = workflow.guide_start_change(guide=guide, user=request.user)
+                message = _("You are editing a pending change. Readers see the published guide until it is published.")
+            elif name == "verify":
+                workflow.guide_verify(guide=guide, user=request.user, note=note)
+                message = _("Marked as verified today.")
+            elif name == "archive":
+                workflow.guide_archive(guide=guide, user=request.user, reason=reason)
+                message = _("Archived.")
+            elif name == "unpublish":
+                workflow.guide_return_to_draft(guide=guide, user=request.user, reason=reason)
+                message = _("Back to draft.")
+            elif name == "discard":
+                target = workflow.guide_discard_change(guide=guide, user=request.user, reason=reason)
+                message = _("The pending change was discarded.")
+            elif name == "revert":
+                revision = get_object_or_404(GuideRevision, guide=guide, number=request.POST.get("revision") or 0)
+                target = workflow.guide_revert(revision=revision, user=request.user)
+                message = _("The old revision is now a pending change for review.")
+            else:
+                raise Http404
+        except PermissionDenied as exc:
+            self.message_user(request, str(exc) or _("You do not have permission to do this."), messages.ERROR)
+        except workflow.WorkflowError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:kb_guide_change", args=[target.pk]))
+
+    # --- history and compare --------------------------------------------------------------
+    def revisions_view(self, request, pk):
+        guide = get_object_or_404(Guide, pk=pk)
+        if not self.has_view_permission(request, guide):
+            raise PermissionDenied
+        revisions = list(guide.revisions.select_related("created_by").order_by("-number"))
+        numbers = [r.number for r in revisions]
+        try:
+            a = int(request.GET.get("a") or (numbers[1] if len(numbers) > 1 else 0))
+            b = int(request.GET.get("b") or (numbers[0] if numbers else 0))
+        except ValueError:
+            a = b = 0
+        by_number = {r.number: r for r in revisions}
+        comparison = None
+        if a in by_number and b in by_number:
+            comparison = compare_revisions(by_number[a].data, by_number[b].data)
+        elif request.GET.get("current") and revisions:
+            comparison = compare_revisions(revisions[0].data, snapshot(guide.pending_versions.first() or guide))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History of “%(title)s”") % {"title": guide.title},
+            "opts": self.model._meta,
+            "original": guide,
+            "guide": guide,
+            "revisions": revisions,
+            "a": a,
+            "b": b,
+            "comparison": comparison,
+            "can_revert": request.user.has_perm(workflow.PERM_CHANGE) and guide.status == Status.PUBLISHED,
+        }
+        return TemplateResponse(request, "admin/kb/guide/revisions.html", context)
+
+    def preview_view(self, request, pk):
+        guide = get_object_or_404(Guide.objects.select_related("carrier", "country", "task"), pk=pk)
+        if not self.has_view_permission(request, guide):
+            raise PermissionDenied
+        return TemplateResponse(request, "kb/guide.html", {"guide": guide, "preview": True})
+
+    # --- bulk actions ---------------------------------------------------------------------
+    def _bulk(self, request, queryset, service, done_message, **kwargs):
+        done, failed = 0, []
+        for guide in queryset:
+            try:
+                service(guide=guide, user=request.user, **kwargs)
+                done += 1
+            except (PermissionDenied, workflow.WorkflowError) as exc:
+                failed.append(f"{guide.title}: {exc}")
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=_("Submit selected drafts for review"), permissions=("change",))
+    def submit_selected(self, request, queryset):
+        self._bulk(request, queryset, workflow.guide_submit, _("%(count)d guide(s) submitted for review."))
+
+    @admin.action(description=_("Publish selected guides in review"), permissions=("publish",))
+    def publish_selected(self, request, queryset):
+        self._bulk(request, queryset, workflow.guide_publish, _("%(count)d guide(s) published."))
+
+    @admin.action(description=_("Mark selected guides as verified"), permissions=("verify",))
+    def verify_selected(self, request, queryset):
+        self._bulk(request, queryset, workflow.guide_verify, _("%(count)d guide(s) marked as verified."))
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(workflow.PERM_PUBLISH)
+
+    def has_verify_permission(self, request):
+        return request.user.has_perm(workflow.PERM_VERIFY)
+
+
+def compare_revisions(old: dict, new: dict) -> dict:
+    """Field by field and step by step, with character-level diffs of what changed."""
+    fields = []
+    for name in ("title", "summary", "prerequisites", "time_needed", "risk_notes", "tips"):
+        before, after = old["guide"].get(name) or "", new["guide"].get(name) or ""
+        if before != after:
+            fields.append({"name": Guide._meta.get_field(name).verbose_name, "diff": char_diff_html(str(before), str(after))})
+
+    def children(key, names):
+        rows = []
+        before, after = old.get(key, []), new.get(key, [])
+        for index in range(max(len(before), len(after))):
+            a = before[index] if index < len(before) else {}
+            b = after[index] if index < len(after) else {}
+            diffs = [
+                {"name": name, "diff": char_diff_html(a.get(name) or "", b.get(name) or "")}
+                for name in names
+                if (a.get(name) or "") != (b.get(name) or "")
+            ]
+            if diffs:
+                status = "added" if not a else "removed" if not b else "changed"
+                rows.append({"position": index + 1, "status": status, "diffs": diffs})
+        return rows
+
+    return {
+        "fields": fields,
+        "steps": children("steps", STEP_FIELDS),
+        "problems": children("problems", PROBLEM_FIELDS),
+        "unchanged": not fields and old.get("steps") == new.get("steps") and old.get("problems") == new.get("problems"),
+    }
+
+
+@admin.register(GuideEvent)
+class GuideEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "guide", "action", "actor", "from_status", "to_status", "note")
+    list_filter = ("action",)
+    list_select_related = ("guide", "actor")
+    search_fields = ("guide__title", "note")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- the editorial dashboard ------------------------------------------------------------------
+def _guide_list(query: str) -> str:
+    return f"{reverse('admin:kb_guide_changelist')}?{query}"
+
+
+def _can_see_guides(request) -> bool:
+    return request.user.has_perm("kb.view_guide") or request.user.has_perm("kb.change_guide")
+
+
+@dashboard_item
+def guides_in_review(request):
+    if not _can_see_guides(request):
+        return None
+    count = Guide.objects.filter(status=Status.IN_REVIEW).count()
+    return {"label": _("Guides in review"), "count": count, "url": _guide_list("status__exact=in_review")}
+
+
+@dashboard_item
+def pending_changes(request):
+    if not _can_see_guides(request):
+        return None
+    count = Guide.objects.pending_changes().count()
+    return {"label": _("Pending changes of published guides"), "count": count, "url": _guide_list("pending=copies")}
+
+
+@dashboard_item
+def needs_verification(request):
+    if not _can_see_guides(request):
+        return None
+    count = Guide.objects.needs_verification().count()
+    return {"label": _("Guides that need verification"), "count": count, "url": _guide_list("verification=due")}
+
+
+@dashboard_item
+def drafts(request):
+    if not _can_see_guides(request):
+        return None
+    count = Guide.objects.filter(status=Status.DRAFT, draft_of__isnull=True).count()
+    return {"label": _("Drafts"), "count": count, "url": _guide_list("status__exact=draft&pending=originals")}

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -27,21 +27,11 @@ class GuideQuerySet(models.QuerySet):
     def pending_changes(self):
         return self.filter(draft_of__isnull=False).exclude(status=Guide.Status.ARCHIVED)
 
-    def with_reverify_due(self):
-        return self.annotate(
-            reverify_due_at=ExpressionWrapper(
-                F("last_verified_at") + F("reverify_days") * timedelta(days=1),
-                output_field=models.DateTimeField(),
-            )
-        )
-
     def needs_verification(self, now=None):
         """Published guides never verified, or whose re-verification interval has passed."""
         now = now or timezone.now()
-        return (
-            self.published()
-            .with_reverify_due()
-            .filter(Q(last_verified_at__isnull=True) | Q(reverify_due_at__lt=now))
+        return self.published().filter(
+            Q(last_verified_at__isnull=True) | Q(verification_due_at__lt=now)
         )
 
 
@@ -138,6 +128,9 @@ class Guide(models.Model):
         verbose_name=_("verified by"),
         editable=False,
     )
+    verification_due_at = models.DateTimeField(
+        _("verification due"), null=True, blank=True, editable=False, db_index=True
+    )
     reverify_days = models.PositiveSmallIntegerField(
         _("re-verify every (days)"),
         default=180,
@@ -224,6 +217,7 @@ class Guide(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.verification_due_at = self.reverify_due_at
         self.prerequisites_html = markdown.render(self.prerequisites)
         self.risk_notes_html = markdown.render(self.risk_notes)
         self.tips_html = markdown.render(self.tips)

@@ -248,8 +248,10 @@ def guide_verify(*, guide: Guide, user, note: str = "") -> Guide:
     _require(user, PERM_VERIFY)
     _require_status(guide, Status.PUBLISHED)
     now = timezone.now()
-    Guide.objects.filter(pk=guide.pk).update(last_verified_at=now, last_verified_by=user)
     guide.last_verified_at, guide.last_verified_by = now, user
+    Guide.objects.filter(pk=guide.pk).update(
+        last_verified_at=now, last_verified_by=user, verification_due_at=guide.reverify_due_at
+    )
     _record(guide, Action.VERIFIED, user, note=note)
     hooks.guide_visibility_changed(guide)
     return guide

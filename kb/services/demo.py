@@ -1,0 +1,244 @@
+"""Loading the demo catalogue and guides from the YAML files under kb/data/demo/.
+
+Idempotent: an object that exists already (by slug, or by the guide's demo origin) is left as
+it is, so a second run changes nothing and never overwrites an editor's later changes.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+from django.utils import timezone
+
+from kb.models import Carrier, Country, Guide, GuideEvent, GuideRevision, Problem, Source, Step, SupportChannel, Task
+from kb.services import hooks
+from kb.services.snapshots import snapshot
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+ORIGIN_PREFIX = "demo:"
+
+
+class DemoDataError(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class DemoReport:
+    created: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, created: bool) -> None:
+        bucket = self.created if created else self.kept
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+
+def _lines(value) -> str:
+    if isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    return value or ""
+
+
+def _read_yaml(path: Path, problems: list[str]):
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        problems.append(f"{path.name}: cannot be read: {str(exc).splitlines()[0]}")
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{path.name}: expected a mapping at the top level")
+        return None
+    return data
+
+
+def _date(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _load_catalogue(data: dict, report: DemoReport) -> None:
+    for item in data.get("countries", []):
+        _, created = Country.objects.get_or_create(
+            slug=item["slug"],
+            defaults={
+                "name_zh": item["name_zh"],
+                "name_en": item["name_en"],
+                "position": item.get("position", 0),
+            },
+        )
+        report.add("countries", created)
+    for position, item in enumerate(data.get("tasks", []), start=1):
+        _, created = Task.objects.get_or_create(
+            slug=item["slug"],
+            defaults={
+                "name_zh": item["name_zh"],
+                "name_en": item["name_en"],
+                "description_zh": item.get("description_zh", ""),
+                "description_en": item.get("description_en", ""),
+                "synonyms": _lines(item.get("synonyms")),
+                "position": item.get("position", position),
+            },
+        )
+        report.add("tasks", created)
+    for item in data.get("carriers", []):
+        carrier, created = Carrier.objects.get_or_create(
+            slug=item["slug"],
+            defaults={
+                "name": item["name"],
+                "name_zh": item.get("name_zh") or "",
+                "country": Country.objects.get(slug=item["country"]),
+                "aliases": _lines(item.get("aliases")),
+                "website": item.get("website") or "",
+                "description_zh": item.get("description_zh") or "",
+                "description_en": item.get("description_en") or "",
+            },
+        )
+        report.add("carriers", created)
+        if created:
+            for position, channel in enumerate(item.get("channels", []), start=1):
+                SupportChannel.objects.create(
+                    carrier=carrier,
+                    position=position,
+                    kind=channel["kind"],
+                    label_zh=channel.get("label_zh") or "",
+                    label_en=channel.get("label_en") or "",
+                    value=str(channel.get("value") or ""),
+                    url=channel.get("url") or "",
+                    hours_zh=channel.get("hours_zh") or "",
+                    hours_en=channel.get("hours_en") or "",
+                    cost_zh=channel.get("cost_zh") or "",
+                    cost_en=channel.get("cost_en") or "",
+                    works_from_abroad=channel.get("works_from_abroad", True),
+                )
+
+
+def _create_guide(path: Path, data: dict, originals: dict) -> Guide:
+    status = data.get("status", Guide.Status.PUBLISHED)
+    now = timezone.now()
+    carrier = Carrier.objects.get(slug=data["carrier"]) if data.get("carrier") else None
+    verified = _date(data.get("verified_on"))
+    if isinstance(verified, dt.date) and not isinstance(verified, dt.datetime):
+        verified = dt.datetime.combine(verified, dt.time(12), tzinfo=dt.UTC)
+    guide = Guide.objects.create(
+        carrier=carrier,
+        country=Country.objects.get(slug=data["country"]),
+        task=Task.objects.get(slug=data["task"]),
+        language=data.get("language", "zh-hans"),
+        translation_of=originals.get(data.get("key")) if data.get("language") == "en" else None,
+        title=data["title"],
+        slug=data["slug"],
+        summary=data.get("summary") or "",
+        prerequisites=data.get("prerequisites") or "",
+        time_needed=data.get("time_needed") or "",
+        risk_notes=data.get("risk_notes") or "",
+        irreversible=bool(data.get("irreversible")),
+        tips=data.get("tips") or "",
+        reverify_days=data.get("reverify_days") or 180,
+        status=status,
+        published_at=now if status == Guide.Status.PUBLISHED else None,
+        content_updated_at=now if status == Guide.Status.PUBLISHED else None,
+        last_verified_at=verified,
+        origin_file=f"{ORIGIN_PREFIX}{path.name}",
+    )
+    for position, step in enumerate(data.get("steps", []), start=1):
+        Step(
+            guide=guide,
+            position=position,
+            title=step["title"],
+            body=step.get("body") or "",
+            tip=step.get("tip") or "",
+            warning=step.get("warning") or "",
+        ).save()
+    for position, problem in enumerate(data.get("problems", []), start=1):
+        Problem(
+            guide=guide,
+            position=position,
+            symptom=problem["symptom"],
+            cause=problem.get("cause") or "",
+            solution=problem.get("solution") or "",
+        ).save()
+    for position, source in enumerate(data.get("sources", []), start=1):
+        Source.objects.create(
+            guide=guide,
+            position=position,
+            url=source["url"],
+            title=source.get("title") or source["url"],
+            accessed_on=_date(source.get("accessed_on")),
+        )
+    GuideEvent.objects.create(
+        guide=guide, action=GuideEvent.Action.CREATED, note="demo content", to_status=status
+    )
+    if status == Guide.Status.PUBLISHED:
+        revision = GuideRevision.objects.create(
+            guide=guide, number=1, note=(data.get("changelog_note") or "")[:300], data=snapshot(guide)
+        )
+        GuideEvent.objects.create(
+            guide=guide,
+            action=GuideEvent.Action.PUBLISHED,
+            note="demo content",
+            from_status=Guide.Status.IN_REVIEW,
+            to_status=status,
+            revision=revision,
+        )
+        hooks.guide_visibility_changed(guide)
+    return guide
+
+
+REQUIRED_GUIDE_KEYS = ("key", "language", "country", "task", "title", "slug", "summary", "steps")
+
+
+def _guide_files(directory: Path, problems: list[str]) -> list[tuple[Path, dict]]:
+    files = []
+    for path in sorted(directory.glob("*.yaml")):
+        data = _read_yaml(path, problems)
+        if data is None:
+            continue
+        missing = [key for key in REQUIRED_GUIDE_KEYS if not data.get(key)]
+        if missing:
+            problems.append(f"{path.name}: missing {', '.join(missing)}")
+            continue
+        files.append((path, data))
+    # Originals first, so that translations can link to them.
+    files.sort(key=lambda item: (item[1]["language"] != "zh-hans", item[0].name))
+    return files
+
+
+def load_demo(directory: Path = DEMO_DIR) -> DemoReport:
+    problems: list[str] = []
+    catalogue = _read_yaml(directory / "catalogue.yaml", problems)
+    guide_files = _guide_files(directory / "guides", problems)
+    if problems:
+        raise DemoDataError(problems)
+    report = DemoReport()
+    with transaction.atomic():
+        _load_catalogue(catalogue, report)
+        existing = {
+            guide.origin_file: guide
+            for guide in Guide.objects.filter(origin_file__startswith=ORIGIN_PREFIX)
+        }
+        originals = {}
+        for path, data in guide_files:
+            guide = existing.get(f"{ORIGIN_PREFIX}{path.name}")
+            created = guide is None
+            if created:
+                try:
+                    guide = _create_guide(path, data, originals)
+                except (KeyError, ValueError, Country.DoesNotExist, Carrier.DoesNotExist, Task.DoesNotExist) as exc:
+                    problems.append(f"{path.name}: {type(exc).__name__}: {exc}")
+                    continue
+            if data["language"] == "zh-hans":
+                originals[data["key"]] = guide
+            report.add("guides", created)
+        if problems:
+            transaction.set_rollback(True)
+            raise DemoDataError(problems)
+    return report
