@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from kb.admin.base import URL_FIELDS_HTTPS
 from kb.models import Carrier, Country, SupportChannel, Task
 from kb.services import hooks
 
 
 class CatalogueAdmin(admin.ModelAdmin):
     """Catalogue edits show on public pages at once: the page caches are dropped."""
+    formfield_overrides = URL_FIELDS_HTTPS
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -28,6 +30,7 @@ class CountryAdmin(CatalogueAdmin):
 
 
 class SupportChannelInline(admin.StackedInline):
+    formfield_overrides = URL_FIELDS_HTTPS
     model = SupportChannel
     extra = 0
     fields = (

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kb.admin.base import URL_FIELDS_HTTPS
 from kb.admin.dashboard import dashboard_item
 from kb.diff import char_diff_html
 from kb.models import Guide, GuideEvent, GuideRevision, Problem, Source, Step
@@ -82,23 +83,30 @@ class RenumberingFormSet(forms.BaseInlineFormSet):
             if form.cleaned_data
         ]
         kept.sort(key=lambda form: (form.cleaned_data.get("position") or 10_000, self.forms.index(form)))
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
         with transaction.atomic():
             for form in self.deleted_forms:
                 if form.instance.pk:
+                    self.deleted_objects.append(form.instance)
                     form.instance.delete()
-            model = self.model
-            model.objects.filter(guide=self.instance).update(position=F("position") + 10_000)
+            self.model.objects.filter(guide=self.instance).update(position=F("position") + 10_000)
             saved = []
             for number, form in enumerate(kept, start=1):
+                is_new = form.instance.pk is None
                 obj = form.save(commit=False)
                 obj.guide = self.instance
                 obj.position = number
                 obj.save()
+                if is_new:
+                    self.new_objects.append(obj)
+                elif form.has_changed():
+                    self.changed_objects.append((obj, form.changed_data))
                 saved.append(obj)
         return saved
 
 
 class OrderedInline(admin.StackedInline):
+    formfield_overrides = URL_FIELDS_HTTPS
     formset = RenumberingFormSet
     extra = 0
     ordering = ("position",)
@@ -122,6 +130,7 @@ class ProblemInline(OrderedInline):
 
 
 class SourceInline(admin.TabularInline):
+    formfield_overrides = URL_FIELDS_HTTPS
     model = Source
     fields = ("position", "title", "url", "accessed_on")
     extra = 0
@@ -137,6 +146,7 @@ class NoteForm(forms.Form):
 
 @admin.register(Guide)
 class GuideAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS_HTTPS
     change_form_template = "admin/kb/guide/change_form.html"
     list_display = (
         "title",

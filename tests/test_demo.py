@@ -1,0 +1,142 @@
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils.html import escape
+
+from kb.models import Carrier, Country, Guide, Problem, Source, Step, SupportChannel, Task
+
+pytestmark = pytest.mark.django_db
+
+PROMO = re.compile(r"t\.me/|telegram|whatsapp|wechat|微信|QQ群|@[A-Za-z0-9_]{3,}|!\[|<img|postimg|esim1088", re.I)
+
+
+def _load(**kwargs):
+    out = StringIO()
+    call_command("load_demo", "--no-accounts", stdout=out, **kwargs)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo():
+    _load()
+
+
+def test_catalogue_and_guide_counts(demo):
+    assert set(Country.objects.values_list("slug", flat=True)) == {"us", "it", "gb", "hk"}
+    assert set(Carrier.objects.values_list("slug", flat=True)) == {
+        "t-mobile", "att", "verizon", "mint-mobile", "ultra-mobile",
+        "tim", "vodafone-it", "windtre", "iliad", "giffgaff", "three-uk", "cmhk",
+    }
+    assert set(Task.objects.values_list("slug", flat=True)) == {
+        "pause", "cancel", "renew", "activate-esim", "transfer-esim", "keep-number",
+    }
+    published = Guide.objects.published()
+    assert published.filter(language="zh-hans").count() == 25
+    assert published.filter(language="en").count() == 8
+    assert Guide.objects.filter(status=Guide.Status.DRAFT).count() >= 2
+    assert Guide.objects.filter(status=Guide.Status.IN_REVIEW).count() == 1
+    english = published.filter(language="en")
+    assert all(g.translation_of and g.translation_of.language == "zh-hans" for g in english)
+    expected_en = {
+        ("t-mobile", "pause"), ("t-mobile", "cancel"), ("t-mobile", "renew"), ("iliad", "cancel"),
+        ("giffgaff", "keep-number"), ("tim", "cancel"), ("verizon", "pause"), ("att", "cancel"),
+    }
+    assert set(english.values_list("carrier__slug", "task__slug")) == expected_en
+
+
+def test_every_published_guide_has_real_content(demo):
+    for guide in Guide.objects.published():
+        assert guide.steps.count() >= 4, guide.slug
+        assert guide.problems.count() >= 2, guide.slug
+        assert guide.sources.count() >= 1, guide.slug
+        assert guide.summary and guide.risk_notes, guide.slug
+        assert guide.revisions.count() == 1
+        # Unchecked facts stay marked as such.
+        assert guide.verification_state() == Guide.Verification.UNVERIFIED
+    for source in Source.objects.all():
+        assert source.url.startswith("https://"), source.url
+
+
+def test_every_carrier_has_aliases_and_channels(demo):
+    for carrier in Carrier.objects.all():
+        assert carrier.alias_list, carrier.slug
+        assert carrier.channels.exists(), carrier.slug
+    for task in Task.objects.all():
+        assert len(task.synonym_list) >= 4, task.slug
+
+
+def test_no_promotion_anywhere_in_the_demo_content(demo):
+    fields = {
+        Guide: ("title", "summary", "prerequisites", "risk_notes", "tips"),
+        Step: ("title", "body", "tip", "warning"),
+        Problem: ("symptom", "cause", "solution"),
+        Source: ("url", "title"),
+        Carrier: ("aliases", "description_zh", "description_en", "website"),
+        SupportChannel: ("label_zh", "label_en", "value", "url", "hours_zh", "hours_en", "cost_zh", "cost_en"),
+    }
+    for model, names in fields.items():
+        for obj in model.objects.all():
+            for name in names:
+                value = getattr(obj, name) or ""
+                assert not PROMO.search(value), f"{model.__name__}.{name}: {value[:80]}"
+
+
+def test_every_published_guide_renders(demo, client):
+    for guide in Guide.objects.published():
+        response = client.get(guide.get_absolute_url())
+        assert response.status_code == 200, guide.get_absolute_url()
+        assert escape(guide.title) in response.content.decode()
+
+
+def test_second_run_changes_nothing_and_keeps_editor_changes(demo):
+    guide = Guide.objects.get(slug="t-mobile-cancel", language="zh-hans")
+    Guide.objects.filter(pk=guide.pk).update(title="编辑改过的标题")
+    Carrier.objects.filter(slug="tim").update(website="https://www.tim.it/assistenza")
+    counts = {model: model.objects.count() for model in (Guide, Step, Problem, Source, Carrier, SupportChannel, Task)}
+    out = _load()
+    assert "guides: 0 created" in out
+    assert {model: model.objects.count() for model in counts} == counts
+    assert Guide.objects.get(pk=guide.pk).title == "编辑改过的标题"
+    assert Carrier.objects.get(slug="tim").website == "https://www.tim.it/assistenza"
+
+
+@override_settings(DEBUG=False)
+def test_no_accounts_with_debug_off():
+    from django.contrib.auth.models import User
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "none created" in out.getvalue()
+    assert not User.objects.exists()
+
+
+@override_settings(DEBUG=True)
+def test_demo_accounts_with_debug_on(tmp_path, settings):
+    from django.contrib.auth.models import User
+
+    settings.VAR_DIR = tmp_path
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    logins = dict(re.findall(r"login: (\S+) / (\S+)", out.getvalue()))
+    assert set(logins) == {"demo-editor", "demo-reviewer"}
+    editor = User.objects.get(username="demo-editor")
+    assert editor.check_password(logins["demo-editor"]) and editor.groups.filter(name="Editors").exists()
+    assert User.objects.get(username="demo-reviewer").groups.filter(name="Reviewers").exists()
+    again = StringIO()
+    call_command("load_demo", stdout=again)
+    assert dict(re.findall(r"login: (\S+) / (\S+)", again.getvalue())) == logins
+
+
+def test_broken_demo_data_fails_with_one_line_per_problem(tmp_path):
+    from kb.services.demo import DemoDataError, load_demo
+
+    (tmp_path / "guides").mkdir()
+    (tmp_path / "catalogue.yaml").write_text("countries: [", encoding="utf-8")
+    (tmp_path / "guides" / "x.zh-hans.yaml").write_text("key: x\n", encoding="utf-8")
+    with pytest.raises(DemoDataError) as error:
+        load_demo(tmp_path)
+    assert len(error.value.problems) == 2
+    assert not Guide.objects.exists()
