@@ -3,6 +3,7 @@
 See the configuration table in README.md.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -223,3 +224,24 @@ SITE_NAME = env_str("KB_SITE_NAME", "SIM Guides")
 KB_ALLOW_SELF_PUBLISH = env_bool("KB_ALLOW_SELF_PUBLISH", False)
 KB_REVERIFY_DAYS_DEFAULT = env_int("KB_REVERIFY_DAYS_DEFAULT", 180)
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)
+
+# --- Reader corrections (see docs/corrections.md) -------------------------------------------
+# "<count>/<window>" with window s, m, h or d (optionally with a number: "10/15m"); "0" is off.
+KB_CORRECTION_RATE = env_str("KB_CORRECTION_RATE", "5/h")  # per sender
+KB_CORRECTION_GUIDE_RATE = env_str("KB_CORRECTION_GUIDE_RATE", "30/h")  # per guide, all senders
+for _rate_name in ("KB_CORRECTION_RATE", "KB_CORRECTION_GUIDE_RATE"):
+    if not re.fullmatch(r"\s*(0|[1-9]\d*/([1-9]\d*)?[smhd])\s*", globals()[_rate_name]):
+        raise ImproperlyConfigured(
+            f'{_rate_name} must look like "5/h" or be "0", not {globals()[_rate_name]!r}'
+        )
+# A form sent sooner (seconds) or later than this after it was shown is suspicious.
+KB_CORRECTION_MIN_SECONDS = env_int("KB_CORRECTION_MIN_SECONDS", 3)
+KB_CORRECTION_MAX_FORM_AGE = env_int("KB_CORRECTION_MAX_FORM_AGE", 2 * 24 * 3600)
+# How many proxies in front of the app append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+KB_TRUSTED_PROXY_COUNT = env_int("KB_TRUSTED_PROXY_COUNT", 0)
+# The sender hash key changes every this many days; old keys are deleted by purge_personal_data.
+KB_CLIENT_HASH_ROTATE_DAYS = env_int("KB_CLIENT_HASH_ROTATE_DAYS", 7)
+# Reporters' emails and sender hashes are erased after this many days at the latest.
+KB_PERSONAL_DATA_DAYS = env_int("KB_PERSONAL_DATA_DAYS", 90)
+# Public address of the site, for links in emails (e.g. https://guides.example.org).
+KB_SITE_URL = env_str("KB_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")

@@ -1,4 +1,11 @@
 """URLs outside the language prefix (robots.txt, sitemap.xml). The bare root is redirected to
 the reader's language by LocaleMiddleware."""
 
-urlpatterns = []
+from django.urls import path
+
+from kb.views import robots, sitemaps
+
+urlpatterns = [
+    path("robots.txt", robots.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+]

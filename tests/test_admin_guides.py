@@ -12,7 +12,9 @@ Status = Guide.Status
 
 
 def _transition(client, guide, name, **data):
-    return client.post(reverse("admin:kb_guide_transition", args=[guide.pk, name]), data, follow=True)
+    return client.post(
+        reverse("admin:kb_guide_transition", args=[guide.pk, name]), data, follow=True
+    )
 
 
 def _login(client, user):
@@ -31,7 +33,7 @@ def test_editor_submits_through_the_button_but_cannot_publish(client):
     assert guide.status == Status.IN_REVIEW
 
     page = client.get(reverse("admin:kb_guide_change", args=[guide.pk])).content.decode()
-    assert f'transition/publish/' not in page
+    assert "transition/publish/" not in page
     response = _transition(client, guide, "publish")
     guide.refresh_from_db()
     assert guide.status == Status.IN_REVIEW
@@ -61,7 +63,10 @@ def test_reviewer_is_told_they_cannot_publish_their_own_change(client):
 
 def test_published_guide_is_read_only_and_edits_go_to_a_pending_copy(client):
     editor, reviewer = factories.editor("ed"), factories.reviewer("rev")
-    live = workflow.guide_publish(guide=workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor), user=reviewer)
+    live = workflow.guide_publish(
+        guide=workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor),
+        user=reviewer,
+    )
     _login(client, editor)
     url = reverse("admin:kb_guide_change", args=[live.pk])
     client.post(url, {"title": "hacked"})
@@ -115,25 +120,45 @@ def test_steps_can_be_reordered_by_swapping_positions(client):
     )
     response = client.post(reverse("admin:kb_guide_change", args=[guide.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert list(guide.steps.order_by("position").values_list("title", flat=True)) == [second.title, first.title, third.title]
+    assert list(guide.steps.order_by("position").values_list("title", flat=True)) == [
+        second.title,
+        first.title,
+        third.title,
+    ]
 
 
 def test_compare_shows_character_level_diff_of_a_step(client):
-    editor, reviewer, reviewer2 = factories.editor("ed"), factories.reviewer("rev"), factories.reviewer("rev2")
-    live = workflow.guide_publish(guide=workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor), user=reviewer)
+    editor, reviewer, reviewer2 = (
+        factories.editor("ed"),
+        factories.reviewer("rev"),
+        factories.reviewer("rev2"),
+    )
+    live = workflow.guide_publish(
+        guide=workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor),
+        user=reviewer,
+    )
     copy = workflow.guide_start_change(guide=live, user=editor)
     Step.objects.filter(guide=copy, position=1).update(body="拨打客服注销号码。")
     workflow.guide_submit(guide=copy, user=editor)
     workflow.guide_publish(guide=copy, user=reviewer2)
     _login(client, reviewer)
-    page = client.get(reverse("admin:kb_guide_revisions", args=[live.pk]), {"a": 1, "b": 2}).content.decode()
+    page = client.get(
+        reverse("admin:kb_guide_revisions", args=[live.pk]), {"a": 1, "b": 2}
+    ).content.decode()
     assert '<del class="diff-del">做第 1 件事</del>' in page
     assert '<ins class="diff-ins">拨打客服注销号码</ins>' in page
 
 
 def test_restore_button_creates_a_pending_change(client):
-    editor, reviewer, reviewer2 = factories.editor("ed"), factories.reviewer("rev"), factories.reviewer("rev2")
-    live = workflow.guide_publish(guide=workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor), user=reviewer)
+    editor, reviewer, reviewer2 = (
+        factories.editor("ed"),
+        factories.reviewer("rev"),
+        factories.reviewer("rev2"),
+    )
+    live = workflow.guide_publish(
+        guide=workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor),
+        user=reviewer,
+    )
     copy = workflow.guide_start_change(guide=live, user=editor)
     copy.title = "v2"
     copy.save()
@@ -149,7 +174,10 @@ def test_restore_button_creates_a_pending_change(client):
 
 def test_preview_renders_a_pending_change_for_staff_only(client):
     editor, reviewer = factories.editor("ed"), factories.reviewer("rev")
-    live = workflow.guide_publish(guide=workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor), user=reviewer)
+    live = workflow.guide_publish(
+        guide=workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor),
+        user=reviewer,
+    )
     copy = workflow.guide_start_change(guide=live, user=editor)
     Step.objects.filter(guide=copy, position=1).update(title="预览里的新步骤")
     preview = reverse("admin:kb_guide_preview", args=[copy.pk])
@@ -206,3 +234,18 @@ def test_hostile_title_is_escaped_in_admin_list(client):
     page = client.get(reverse("admin:kb_guide_changelist")).content.decode()
     assert '<script>alert("x")</script>' not in page
     assert "&lt;script&gt;" in page
+
+
+def test_guide_list_shows_reader_votes_and_open_corrections_with_links(client):
+    from kb.models import GuideFeedback
+
+    guide = factories.guide(status=Status.PUBLISHED)
+    GuideFeedback.objects.create(guide=guide, helpful=True, language="zh-hans", voter="a")
+    GuideFeedback.objects.create(guide=guide, helpful=False, language="zh-hans", voter="b")
+    _login(client, factories.reviewer("rev"))
+    page = client.get(reverse("admin:kb_guide_changelist")).content.decode()
+    feedback_url = reverse("admin:kb_guidefeedback_changelist") + f"?guide__id__exact={guide.pk}"
+    assert f'<a href="{feedback_url}">1 / 1</a>' in page
+    listed = client.get(feedback_url)
+    assert listed.status_code == 200
+    assert len(listed.context["cl"].result_list) == 2

@@ -10,7 +10,9 @@ from kb.models import Carrier, Country, Guide, Problem, Source, Step, SupportCha
 
 pytestmark = pytest.mark.django_db
 
-PROMO = re.compile(r"t\.me/|telegram|whatsapp|wechat|微信|QQ群|@[A-Za-z0-9_]{3,}|!\[|<img|postimg|esim1088", re.I)
+PROMO = re.compile(
+    r"t\.me/|telegram|whatsapp|wechat|微信|QQ群|@[A-Za-z0-9_]{3,}|!\[|<img|postimg|esim1088", re.I
+)
 
 
 def _load(**kwargs):
@@ -27,11 +29,26 @@ def demo():
 def test_catalogue_and_guide_counts(demo):
     assert set(Country.objects.values_list("slug", flat=True)) == {"us", "it", "gb", "hk"}
     assert set(Carrier.objects.values_list("slug", flat=True)) == {
-        "t-mobile", "att", "verizon", "mint-mobile", "ultra-mobile",
-        "tim", "vodafone-it", "windtre", "iliad", "giffgaff", "three-uk", "cmhk",
+        "t-mobile",
+        "att",
+        "verizon",
+        "mint-mobile",
+        "ultra-mobile",
+        "tim",
+        "vodafone-it",
+        "windtre",
+        "iliad",
+        "giffgaff",
+        "three-uk",
+        "cmhk",
     }
     assert set(Task.objects.values_list("slug", flat=True)) == {
-        "pause", "cancel", "renew", "activate-esim", "transfer-esim", "keep-number",
+        "pause",
+        "cancel",
+        "renew",
+        "activate-esim",
+        "transfer-esim",
+        "keep-number",
     }
     published = Guide.objects.published()
     assert published.filter(language="zh-hans").count() == 25
@@ -41,8 +58,14 @@ def test_catalogue_and_guide_counts(demo):
     english = published.filter(language="en")
     assert all(g.translation_of and g.translation_of.language == "zh-hans" for g in english)
     expected_en = {
-        ("t-mobile", "pause"), ("t-mobile", "cancel"), ("t-mobile", "renew"), ("iliad", "cancel"),
-        ("giffgaff", "keep-number"), ("tim", "cancel"), ("verizon", "pause"), ("att", "cancel"),
+        ("t-mobile", "pause"),
+        ("t-mobile", "cancel"),
+        ("t-mobile", "renew"),
+        ("iliad", "cancel"),
+        ("giffgaff", "keep-number"),
+        ("tim", "cancel"),
+        ("verizon", "pause"),
+        ("att", "cancel"),
     }
     assert set(english.values_list("carrier__slug", "task__slug")) == expected_en
 
@@ -75,7 +98,16 @@ def test_no_promotion_anywhere_in_the_demo_content(demo):
         Problem: ("symptom", "cause", "solution"),
         Source: ("url", "title"),
         Carrier: ("aliases", "description_zh", "description_en", "website"),
-        SupportChannel: ("label_zh", "label_en", "value", "url", "hours_zh", "hours_en", "cost_zh", "cost_en"),
+        SupportChannel: (
+            "label_zh",
+            "label_en",
+            "value",
+            "url",
+            "hours_zh",
+            "hours_en",
+            "cost_zh",
+            "cost_en",
+        ),
     }
     for model, names in fields.items():
         for obj in model.objects.all():
@@ -95,7 +127,10 @@ def test_second_run_changes_nothing_and_keeps_editor_changes(demo):
     guide = Guide.objects.get(slug="t-mobile-cancel", language="zh-hans")
     Guide.objects.filter(pk=guide.pk).update(title="编辑改过的标题")
     Carrier.objects.filter(slug="tim").update(website="https://www.tim.it/assistenza")
-    counts = {model: model.objects.count() for model in (Guide, Step, Problem, Source, Carrier, SupportChannel, Task)}
+    counts = {
+        model: model.objects.count()
+        for model in (Guide, Step, Problem, Source, Carrier, SupportChannel, Task)
+    }
     out = _load()
     assert "guides: 0 created" in out
     assert {model: model.objects.count() for model in counts} == counts
@@ -113,17 +148,20 @@ def test_no_accounts_with_debug_off():
     assert not User.objects.exists()
 
 
-@override_settings(DEBUG=True)
 def test_demo_accounts_with_debug_on(tmp_path, settings):
     from django.contrib.auth.models import User
 
+    settings.DEBUG = True
     settings.VAR_DIR = tmp_path
     out = StringIO()
     call_command("load_demo", stdout=out)
     logins = dict(re.findall(r"login: (\S+) / (\S+)", out.getvalue()))
     assert set(logins) == {"demo-editor", "demo-reviewer"}
     editor = User.objects.get(username="demo-editor")
-    assert editor.check_password(logins["demo-editor"]) and editor.groups.filter(name="Editors").exists()
+    assert (
+        editor.check_password(logins["demo-editor"])
+        and editor.groups.filter(name="Editors").exists()
+    )
     assert User.objects.get(username="demo-reviewer").groups.filter(name="Reviewers").exists()
     again = StringIO()
     call_command("load_demo", stdout=again)

@@ -56,7 +56,9 @@ def test_allowed_markdown_survives():
     assert 'href="mailto:help@example.com"' in html
 
 
-@pytest.mark.parametrize("text", ["", "   ", "**unclosed", "[broken](", "```\nno end", "\x00", "> " * 500, "*" * 5000])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "**unclosed", "[broken](", "```\nno end", "\x00", "> " * 500, "*" * 5000]
+)
 def test_broken_markdown_never_raises(text):
     assert isinstance(markdown.render(text), str)
 
@@ -68,11 +70,16 @@ def test_nul_bytes_are_dropped():
 @pytest.mark.django_db
 def test_step_html_is_rendered_and_sanitized_on_save():
     guide = factories.guide(steps=0)
-    step = guide.steps.create(position=1, title="t", body="打开 **设置** <script>x</script>", tip="[x](javascript:alert(1))")
+    step = guide.steps.create(
+        position=1,
+        title="t",
+        body="打开 **设置** <script>x</script>",
+        tip="[x](javascript:alert(1))",
+    )
     assert "<strong>设置</strong>" in step.body_html
     assert "<script>" not in step.body_html
     assert "href" not in step.tip_html
 
 
 def test_safe_resanitizes_stored_html():
-    assert "<script" not in str(markdown.safe('<p>ok</p><script>alert(1)</script>'))
+    assert "<script" not in str(markdown.safe("<p>ok</p><script>alert(1)</script>"))

@@ -1,7 +1,6 @@
 """The foundation: settings from the environment, health check, SQLite tuning, deploy check."""
 
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -16,20 +15,34 @@ PROD_KEY = "prod-like-secret-key-" + "x7Qp2LmZ9vR4tY8wK3nB6cF1hJ5dS0aG" * 2
 
 
 def _env(**overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
+    }
     env.update(overrides)
     return env
 
 
 def _run(code, **env):
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=_env(**env), capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def _manage(*args, **env):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=_env(**env), capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -50,7 +63,12 @@ def test_debug_off_without_secret_key_fails_with_one_clear_line(tmp_path):
 
 
 def test_debug_on_works_without_secret_key(tmp_path):
-    result = _run(SETTINGS_PROBE, DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3")
+    result = _run(
+        SETTINGS_PROBE,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="1",
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+    )
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout)
     assert probe["debug"] is True and probe["ssl"] is False
@@ -58,7 +76,12 @@ def test_debug_on_works_without_secret_key(tmp_path):
 
 
 def test_database_and_cache_come_from_the_environment(tmp_path):
-    sqlite = _run(SETTINGS_PROBE, DJANGO_SETTINGS_MODULE="config.settings", DJANGO_SECRET_KEY=PROD_KEY, DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3")
+    sqlite = _run(
+        SETTINGS_PROBE,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SECRET_KEY=PROD_KEY,
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+    )
     assert sqlite.returncode == 0, sqlite.stderr
     probe = json.loads(sqlite.stdout)
     assert probe["engine"] == "django.db.backends.sqlite3"
@@ -220,10 +243,18 @@ def test_concurrent_read_then_write_transactions_all_succeed(tmp_path):
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
         conn.execute("INSERT INTO counter VALUES (1, 0)")
-    env = _env(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1", DATABASE_URL=f"sqlite:///{db}")
+    env = _env(
+        DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1", DATABASE_URL=f"sqlite:///{db}"
+    )
     per_process = 50
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(per_process)], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(per_process)],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(8)
     ]
     errors = [p.communicate(timeout=120)[1] for p in procs]
@@ -236,11 +267,13 @@ def test_concurrent_read_then_write_transactions_all_succeed(tmp_path):
 @pytest.mark.django_db
 def test_each_request_is_logged_once_with_id_status_and_time_but_no_address(client, caplog):
     with caplog.at_level("INFO", logger="kb.request"):
-        response = client.get("/zh-hans/?q=secret-query", REMOTE_ADDR="203.0.113.9", HTTP_X_REQUEST_ID="abc-123")
+        response = client.get(
+            "/zh-hans/?q=secret-query", REMOTE_ADDR="203.0.113.9", HTTP_X_REQUEST_ID="abc-123"
+        )
     assert response["X-Request-ID"] == "abc-123"
     lines = [r.getMessage() for r in caplog.records if r.name == "kb.request"]
     assert len(lines) == 1
-    assert "request_id=abc-123" in lines[0] and "status=200" in lines[0] and "duration_ms=" in lines[0]
+    assert (
+        "request_id=abc-123" in lines[0] and "status=200" in lines[0] and "duration_ms=" in lines[0]
+    )
     assert "203.0.113.9" not in lines[0] and "secret-query" not in lines[0]
-
-

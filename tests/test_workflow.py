@@ -216,6 +216,10 @@ def test_published_guide_needs_a_publication_date():
 
 
 def test_countrywide_guides_are_unique_per_country_task_language():
-    factories.guide(carrier_obj=None, status=Status.PUBLISHED, country=factories.country("it", name_zh="意大利", name_en="Italy"))
+    factories.guide(
+        carrier_obj=None,
+        status=Status.PUBLISHED,
+        country=factories.country("it", name_zh="意大利", name_en="Italy"),
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         factories.guide(carrier_obj=None, status=Status.PUBLISHED, country=factories.country("it"))

@@ -7,6 +7,7 @@ from kb.services import hooks
 
 class CatalogueAdmin(admin.ModelAdmin):
     """Catalogue edits show on public pages at once: the page caches are dropped."""
+
     formfield_overrides = URL_FIELDS_HTTPS
 
     def save_model(self, request, obj, form, change):

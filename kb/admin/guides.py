@@ -2,7 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,11 +15,28 @@ from django.utils.translation import gettext_lazy as _
 from kb.admin.base import URL_FIELDS_HTTPS
 from kb.admin.dashboard import dashboard_item
 from kb.diff import char_diff_html
-from kb.models import Guide, GuideEvent, GuideRevision, Problem, Source, Step
+from kb.models import (
+    Correction,
+    Guide,
+    GuideEvent,
+    GuideFeedback,
+    GuideRevision,
+    Problem,
+    Source,
+    Step,
+)
 from kb.services import workflow
 from kb.services.snapshots import PROBLEM_FIELDS, STEP_FIELDS, snapshot
 
 Status = Guide.Status
+
+
+def _count(queryset):
+    """A correlated COUNT subquery: list columns without one query per row."""
+    return Coalesce(
+        Subquery(queryset.order_by().values("guide").annotate(n=Count("pk")).values("n")[:1]),
+        0,
+    )
 
 
 class VerificationFilter(admin.SimpleListFilter):
@@ -82,7 +100,9 @@ class RenumberingFormSet(forms.BaseInlineFormSet):
             if not self._should_delete_form(form)
             if form.cleaned_data
         ]
-        kept.sort(key=lambda form: (form.cleaned_data.get("position") or 10_000, self.forms.index(form)))
+        kept.sort(
+            key=lambda form: (form.cleaned_data.get("position") or 10_000, self.forms.index(form))
+        )
         self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
         with transaction.atomic():
             for form in self.deleted_forms:
@@ -114,7 +134,9 @@ class OrderedInline(admin.StackedInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form.base_fields["position"].required = False
-        formset.form.base_fields["position"].help_text = _("Change the numbers to reorder; they are renumbered 1, 2, 3… on save.")
+        formset.form.base_fields["position"].help_text = _(
+            "Change the numbers to reorder; they are renumbered 1, 2, 3… on save."
+        )
         return formset
 
 
@@ -137,11 +159,15 @@ class SourceInline(admin.TabularInline):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Change note (public changelog)"), max_length=300, required=False)
+    note = forms.CharField(
+        label=_("Change note (public changelog)"), max_length=300, required=False
+    )
 
 
 @admin.register(Guide)
@@ -155,6 +181,8 @@ class GuideAdmin(admin.ModelAdmin):
         "language",
         "status_label",
         "verification_label",
+        "feedback_label",
+        "corrections_label",
         "updated_at",
     )
     list_filter = (
@@ -187,8 +215,31 @@ class GuideAdmin(admin.ModelAdmin):
         "submitted_by",
     )
     fieldsets = (
-        (None, {"fields": ("title", "slug", ("carrier", "country"), ("task", "language"), "translation_of")}),
-        (_("Content"), {"fields": ("summary", "prerequisites", "time_needed", "risk_notes", "irreversible", "tips")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    ("carrier", "country"),
+                    ("task", "language"),
+                    "translation_of",
+                )
+            },
+        ),
+        (
+            _("Content"),
+            {
+                "fields": (
+                    "summary",
+                    "prerequisites",
+                    "time_needed",
+                    "risk_notes",
+                    "irreversible",
+                    "tips",
+                )
+            },
+        ),
         (
             _("Editorial state"),
             {
@@ -209,7 +260,37 @@ class GuideAdmin(admin.ModelAdmin):
     # --- lists ----------------------------------------------------------------------------
     def get_queryset(self, request):
         pending = Guide.objects.filter(draft_of=OuterRef("pk"))
-        return super().get_queryset(request).annotate(has_pending=Exists(pending))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                has_pending=Exists(pending),
+                votes_yes=_count(GuideFeedback.objects.filter(guide=OuterRef("pk"), helpful=True)),
+                votes_no=_count(GuideFeedback.objects.filter(guide=OuterRef("pk"), helpful=False)),
+                open_corrections=_count(
+                    Correction.objects.filter(
+                        guide=OuterRef("pk"),
+                        status__in=(Correction.Status.RECEIVED, Correction.Status.REVIEWING),
+                    )
+                ),
+            )
+        )
+
+    @admin.display(description=_("did it work? yes / no"))
+    def feedback_label(self, obj):
+        yes, no = getattr(obj, "votes_yes", 0), getattr(obj, "votes_no", 0)
+        if not yes and not no:
+            return "—"
+        url = reverse("admin:kb_guidefeedback_changelist") + f"?guide__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} / {}</a>', url, yes, no)
+
+    @admin.display(description=_("open corrections"))
+    def corrections_label(self, obj):
+        count = getattr(obj, "open_corrections", 0)
+        if not count:
+            return "—"
+        url = reverse("admin:kb_correction_changelist") + f"?guide__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, count)
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
@@ -227,7 +308,9 @@ class GuideAdmin(admin.ModelAdmin):
         state = obj.verification_state()
         if state == Guide.Verification.VERIFIED:
             return format_html(
-                "{} {}", Guide.Verification(state).label, timezone.localtime(obj.last_verified_at).date()
+                "{} {}",
+                Guide.Verification(state).label,
+                timezone.localtime(obj.last_verified_at).date(),
             )
         return Guide.Verification(state).label
 
@@ -243,12 +326,20 @@ class GuideAdmin(admin.ModelAdmin):
         if not obj.origin_file:
             return "—"
         if obj.imported_at:
-            return format_html("{} ({})", obj.origin_file, timezone.localtime(obj.imported_at).strftime("%Y-%m-%d %H:%M"))
+            return format_html(
+                "{} ({})",
+                obj.origin_file,
+                timezone.localtime(obj.imported_at).strftime("%Y-%m-%d %H:%M"),
+            )
         return obj.origin_file
 
     # --- editing --------------------------------------------------------------------------
     def _is_locked(self, obj):
-        return obj is not None and not obj.draft_of_id and obj.status in (Status.PUBLISHED, Status.ARCHIVED)
+        return (
+            obj is not None
+            and not obj.draft_of_id
+            and obj.status in (Status.PUBLISHED, Status.ARCHIVED)
+        )
 
     def has_change_permission(self, request, obj=None):
         # Published and archived guides are changed through a pending copy, never in place.
@@ -257,7 +348,9 @@ class GuideAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj)
 
     def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or super().has_change_permission(request, obj)
+        return super().has_view_permission(request, obj) or super().has_change_permission(
+            request, obj
+        )
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and (obj.status != Status.DRAFT or obj.draft_of_id):
@@ -275,9 +368,21 @@ class GuideAdmin(admin.ModelAdmin):
     # --- buttons --------------------------------------------------------------------------
     def get_urls(self):
         urls = [
-            path("<int:pk>/transition/<str:name>/", self.admin_site.admin_view(self.transition_view), name="kb_guide_transition"),
-            path("<int:pk>/history/revisions/", self.admin_site.admin_view(self.revisions_view), name="kb_guide_revisions"),
-            path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name="kb_guide_preview"),
+            path(
+                "<int:pk>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="kb_guide_transition",
+            ),
+            path(
+                "<int:pk>/history/revisions/",
+                self.admin_site.admin_view(self.revisions_view),
+                name="kb_guide_revisions",
+            ),
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="kb_guide_preview",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -293,7 +398,11 @@ class GuideAdmin(admin.ModelAdmin):
             buttons.append(("reject", _("Send back to draft"), "reason"))
         if guide.status == Status.PUBLISHED and not guide.draft_of_id:
             if can_change:
-                label = _("Open the pending change") if guide.pending_versions.exists() else _("Edit (as a pending change)")
+                label = (
+                    _("Open the pending change")
+                    if guide.pending_versions.exists()
+                    else _("Edit (as a pending change)")
+                )
                 buttons.append(("edit", label, None))
             if user.has_perm(workflow.PERM_VERIFY):
                 buttons.append(("verify", _("Mark as verified"), None))
@@ -343,7 +452,9 @@ class GuideAdmin(admin.ModelAdmin):
                 message = _("Sent back to draft.")
             elif name == "edit":
                 target = workflow.guide_start_change(guide=guide, user=request.user)
-                message = _("You are editing a pending change. Readers see the published guide until it is published.")
+                message = _(
+                    "You are editing a pending change. Readers see the published guide until it is published."
+                )
             elif name == "verify":
                 workflow.guide_verify(guide=guide, user=request.user, note=note)
                 message = _("Marked as verified today.")
@@ -354,16 +465,22 @@ class GuideAdmin(admin.ModelAdmin):
                 workflow.guide_return_to_draft(guide=guide, user=request.user, reason=reason)
                 message = _("Back to draft.")
             elif name == "discard":
-                target = workflow.guide_discard_change(guide=guide, user=request.user, reason=reason)
+                target = workflow.guide_discard_change(
+                    guide=guide, user=request.user, reason=reason
+                )
                 message = _("The pending change was discarded.")
             elif name == "revert":
-                revision = get_object_or_404(GuideRevision, guide=guide, number=request.POST.get("revision") or 0)
+                revision = get_object_or_404(
+                    GuideRevision, guide=guide, number=request.POST.get("revision") or 0
+                )
                 target = workflow.guide_revert(revision=revision, user=request.user)
                 message = _("The old revision is now a pending change for review.")
             else:
                 raise Http404
         except PermissionDenied as exc:
-            self.message_user(request, str(exc) or _("You do not have permission to do this."), messages.ERROR)
+            self.message_user(
+                request, str(exc) or _("You do not have permission to do this."), messages.ERROR
+            )
         except workflow.WorkflowError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:
@@ -387,7 +504,9 @@ class GuideAdmin(admin.ModelAdmin):
         if a in by_number and b in by_number:
             comparison = compare_revisions(by_number[a].data, by_number[b].data)
         elif request.GET.get("current") and revisions:
-            comparison = compare_revisions(revisions[0].data, snapshot(guide.pending_versions.first() or guide))
+            comparison = compare_revisions(
+                revisions[0].data, snapshot(guide.pending_versions.first() or guide)
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": _("History of “%(title)s”") % {"title": guide.title},
@@ -398,7 +517,8 @@ class GuideAdmin(admin.ModelAdmin):
             "a": a,
             "b": b,
             "comparison": comparison,
-            "can_revert": request.user.has_perm(workflow.PERM_CHANGE) and guide.status == Status.PUBLISHED,
+            "can_revert": request.user.has_perm(workflow.PERM_CHANGE)
+            and guide.status == Status.PUBLISHED,
         }
         return TemplateResponse(request, "admin/kb/guide/revisions.html", context)
 
@@ -424,7 +544,9 @@ class GuideAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Submit selected drafts for review"), permissions=("change",))
     def submit_selected(self, request, queryset):
-        self._bulk(request, queryset, workflow.guide_submit, _("%(count)d guide(s) submitted for review."))
+        self._bulk(
+            request, queryset, workflow.guide_submit, _("%(count)d guide(s) submitted for review.")
+        )
 
     @admin.action(description=_("Publish selected guides in review"), permissions=("publish",))
     def publish_selected(self, request, queryset):
@@ -432,7 +554,9 @@ class GuideAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark selected guides as verified"), permissions=("verify",))
     def verify_selected(self, request, queryset):
-        self._bulk(request, queryset, workflow.guide_verify, _("%(count)d guide(s) marked as verified."))
+        self._bulk(
+            request, queryset, workflow.guide_verify, _("%(count)d guide(s) marked as verified.")
+        )
 
     def has_publish_permission(self, request):
         return request.user.has_perm(workflow.PERM_PUBLISH)
@@ -447,7 +571,12 @@ def compare_revisions(old: dict, new: dict) -> dict:
     for name in ("title", "summary", "prerequisites", "time_needed", "risk_notes", "tips"):
         before, after = old["guide"].get(name) or "", new["guide"].get(name) or ""
         if before != after:
-            fields.append({"name": Guide._meta.get_field(name).verbose_name, "diff": char_diff_html(str(before), str(after))})
+            fields.append(
+                {
+                    "name": Guide._meta.get_field(name).verbose_name,
+                    "diff": char_diff_html(str(before), str(after)),
+                }
+            )
 
     def children(key, names):
         rows = []
@@ -469,7 +598,9 @@ def compare_revisions(old: dict, new: dict) -> dict:
         "fields": fields,
         "steps": children("steps", STEP_FIELDS),
         "problems": children("problems", PROBLEM_FIELDS),
-        "unchanged": not fields and old.get("steps") == new.get("steps") and old.get("problems") == new.get("problems"),
+        "unchanged": not fields
+        and old.get("steps") == new.get("steps")
+        and old.get("problems") == new.get("problems"),
     }
 
 
@@ -505,7 +636,11 @@ def guides_in_review(request):
     if not _can_see_guides(request):
         return None
     count = Guide.objects.filter(status=Status.IN_REVIEW).count()
-    return {"label": _("Guides in review"), "count": count, "url": _guide_list("status__exact=in_review")}
+    return {
+        "label": _("Guides in review"),
+        "count": count,
+        "url": _guide_list("status__exact=in_review"),
+    }
 
 
 @dashboard_item
@@ -513,7 +648,11 @@ def pending_changes(request):
     if not _can_see_guides(request):
         return None
     count = Guide.objects.pending_changes().count()
-    return {"label": _("Pending changes of published guides"), "count": count, "url": _guide_list("pending=copies")}
+    return {
+        "label": _("Pending changes of published guides"),
+        "count": count,
+        "url": _guide_list("pending=copies"),
+    }
 
 
 @dashboard_item
@@ -521,7 +660,11 @@ def needs_verification(request):
     if not _can_see_guides(request):
         return None
     count = Guide.objects.needs_verification().count()
-    return {"label": _("Guides that need verification"), "count": count, "url": _guide_list("verification=due")}
+    return {
+        "label": _("Guides that need verification"),
+        "count": count,
+        "url": _guide_list("verification=due"),
+    }
 
 
 @dashboard_item
@@ -529,4 +672,8 @@ def drafts(request):
     if not _can_see_guides(request):
         return None
     count = Guide.objects.filter(status=Status.DRAFT, draft_of__isnull=True).count()
-    return {"label": _("Drafts"), "count": count, "url": _guide_list("status__exact=draft&pending=originals")}
+    return {
+        "label": _("Drafts"),
+        "count": count,
+        "url": _guide_list("status__exact=draft&pending=originals"),
+    }

@@ -1,14 +1,25 @@
 from kb.models.catalogue import Carrier, Country, SupportChannel, Task
+from kb.models.corrections import ClientHashKey, Correction, CorrectionEvent
+from kb.models.feedback import GuideFeedback, GuideReadCount, GuideRequest
 from kb.models.guides import Guide, GuideEvent, GuideRevision, Language, Problem, Source, Step
+from kb.models.search import SearchDocument, SearchGap
 
 __all__ = [
     "Carrier",
+    "ClientHashKey",
+    "Correction",
+    "CorrectionEvent",
     "Country",
     "Guide",
     "GuideEvent",
+    "GuideFeedback",
+    "GuideReadCount",
+    "GuideRequest",
     "GuideRevision",
     "Language",
     "Problem",
+    "SearchDocument",
+    "SearchGap",
     "Source",
     "Step",
     "SupportChannel",

@@ -62,6 +62,9 @@ class Carrier(BilingualMixin, models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("kb:carrier", kwargs={"slug": self.slug})
+
     @property
     def display_name(self) -> str:
         return self.name
@@ -76,9 +79,6 @@ class Carrier(BilingualMixin, models.Model):
     @property
     def alias_list(self) -> list[str]:
         return split_lines(self.aliases)
-
-    def get_absolute_url(self):
-        return reverse("kb:carrier", kwargs={"slug": self.slug})
 
 
 class SupportChannel(BilingualMixin, models.Model):
@@ -141,9 +141,9 @@ class Task(BilingualMixin, models.Model):
     def __str__(self):
         return self.display_name
 
+    def get_absolute_url(self):
+        return reverse("kb:task", kwargs={"slug": self.slug})
+
     @property
     def synonym_list(self) -> list[str]:
         return split_lines(self.synonyms)
-
-    def get_absolute_url(self):
-        return reverse("kb:task", kwargs={"slug": self.slug})

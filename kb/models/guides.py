@@ -223,18 +223,6 @@ class Guide(models.Model):
         self.tips_html = markdown.render(self.tips)
         super().save(*args, **kwargs)
 
-    def clean(self):
-        from django.core.exceptions import ValidationError
-
-        if self.carrier_id and self.country_id and self.carrier.country_id != self.country_id:
-            raise ValidationError({"country": _("The carrier belongs to another country.")})
-        if self.translation_of_id and self.translation_of_id == self.pk:
-            raise ValidationError({"translation_of": _("A guide cannot translate itself.")})
-        if self.translation_of_id and self.translation_of.language == self.language:
-            raise ValidationError(
-                {"translation_of": _("A translation must be in another language.")}
-            )
-
     # --- URLs -----------------------------------------------------------------------------
     def get_absolute_url(self):
         with translation.override(self.language):
@@ -247,6 +235,18 @@ class Guide(models.Model):
                     "kb:correction_step", kwargs={"slug": self.slug, "position": step.position}
                 )
             return reverse("kb:correction", kwargs={"slug": self.slug})
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.carrier_id and self.country_id and self.carrier.country_id != self.country_id:
+            raise ValidationError({"country": _("The carrier belongs to another country.")})
+        if self.translation_of_id and self.translation_of_id == self.pk:
+            raise ValidationError({"translation_of": _("A guide cannot translate itself.")})
+        if self.translation_of_id and self.translation_of.language == self.language:
+            raise ValidationError(
+                {"translation_of": _("A translation must be in another language.")}
+            )
 
     # --- State ----------------------------------------------------------------------------
     @property

@@ -12,7 +12,18 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 
-from kb.models import Carrier, Country, Guide, GuideEvent, GuideRevision, Problem, Source, Step, SupportChannel, Task
+from kb.models import (
+    Carrier,
+    Country,
+    Guide,
+    GuideEvent,
+    GuideRevision,
+    Problem,
+    Source,
+    Step,
+    SupportChannel,
+    Task,
+)
 from kb.services import hooks
 from kb.services.snapshots import snapshot
 
@@ -179,7 +190,10 @@ def _create_guide(path: Path, data: dict, originals: dict) -> Guide:
     )
     if status == Guide.Status.PUBLISHED:
         revision = GuideRevision.objects.create(
-            guide=guide, number=1, note=(data.get("changelog_note") or "")[:300], data=snapshot(guide)
+            guide=guide,
+            number=1,
+            note=(data.get("changelog_note") or "")[:300],
+            data=snapshot(guide),
         )
         GuideEvent.objects.create(
             guide=guide,
@@ -232,7 +246,13 @@ def load_demo(directory: Path = DEMO_DIR) -> DemoReport:
             if created:
                 try:
                     guide = _create_guide(path, data, originals)
-                except (KeyError, ValueError, Country.DoesNotExist, Carrier.DoesNotExist, Task.DoesNotExist) as exc:
+                except (
+                    KeyError,
+                    ValueError,
+                    Country.DoesNotExist,
+                    Carrier.DoesNotExist,
+                    Task.DoesNotExist,
+                ) as exc:
                     problems.append(f"{path.name}: {type(exc).__name__}: {exc}")
                     continue
             if data["language"] == "zh-hans":

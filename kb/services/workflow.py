@@ -147,6 +147,7 @@ def guide_publish(*, guide: Guide, user, note: str = "") -> Guide:
     if is_own_change(guide, user) and not settings.KB_ALLOW_SELF_PUBLISH:
         raise PermissionDenied(_("Another reviewer must publish a change you made yourself."))
     now = timezone.now()
+    pending_copy_id = guide.pk if guide.is_pending_copy else None
     if guide.is_pending_copy:
         target = Guide.objects.select_for_update().get(pk=guide.draft_of_id)
         if target.status != Status.PUBLISHED:
@@ -176,6 +177,9 @@ def guide_publish(*, guide: Guide, user, note: str = "") -> Guide:
         note=(note or "").strip()[:300],
         data=snapshot(target),
     )
+    from kb.services import corrections  # corrections uses this module
+
+    corrections.on_guide_published(guide=target, pending_copy_id=pending_copy_id, revision=revision)
     _record(
         target,
         Action.PUBLISHED,

@@ -1,67 +1,517 @@
-from django.db.models import Prefetch
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language
+"""The public pages: home, country, carrier, task and guide, and the readers' two small forms
+("did this work?" and "ask for a guide"). Pages are read-only and cached whole (pagecache)."""
 
-from kb.models import Carrier, Country, Guide, Task
+import logging
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import DatabaseError
+from django.db.models import Count, F, Prefetch, Q
+from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import Truncator
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from kb import ratelimit
+from kb.models import Carrier, Country, Guide, GuideRevision, Task
+from kb.services import feedback
+from kb.templatetags.kb_public import alternates_for_guide
+from kb.views import seo
+from kb.views.pagecache import cached_page
+from kb.views.public_forms import FeedbackForm, GuideRequestForm, SearchBoxForm
+
+logger = logging.getLogger(__name__)
 
 
 def _published():
     return Guide.objects.published().select_related("carrier", "country", "task")
 
 
+def _home_crumb():
+    return (_("Home"), reverse("kb:home"))
+
+
+def _in_reader_language(guides, language):
+    """One guide per topic (carrier or country, and task): the reader's language if there is
+    one, else the other language."""
+    chosen = {}
+    for guide in guides:
+        topic = (guide.carrier_id, guide.country_id, guide.task_id)
+        current = chosen.get(topic)
+        if current is None or (guide.language == language and current.language != language):
+            chosen[topic] = guide
+    return list(chosen.values())
+
+
+def _page(request, template, context, *, status=200, last_modified=None, meta=None):
+    context["cached_page"] = True
+    response = render(request, template, context, status=status)
+    response.kb_last_modified = last_modified
+    response.kb_meta = meta or {}
+    return response
+
+
+@cached_page
 def home(request):
-    countries = Country.objects.prefetch_related(
-        Prefetch("carriers", queryset=Carrier.objects.order_by("name"))
+    language = get_language()
+    published_here = Q(guides__status=Guide.Status.PUBLISHED, guides__draft_of__isnull=True)
+    carriers = Carrier.objects.annotate(
+        guide_count=Count("guides", filter=published_here & Q(guides__language=language))
+    ).order_by("name")
+    countries = Country.objects.prefetch_related(Prefetch("carriers", queryset=carriers))
+    recent = _published().filter(language=language).order_by("-content_updated_at")[:6]
+    verified = (
+        _published()
+        .filter(language=language, last_verified_at__isnull=False)
+        .order_by("-last_verified_at")[:6]
     )
-    recent = _published().filter(language=get_language()).order_by("-content_updated_at")[:8]
-    return render(
+    return _page(
         request,
         "kb/home.html",
-        {"countries": countries, "tasks": Task.objects.all(), "recent": recent},
-    )
-
-
-def country_detail(request, slug):
-    country = get_object_or_404(Country, slug=slug)
-    return render(
-        request,
-        "kb/country.html",
         {
-            "country": country,
-            "carriers": country.carriers.all(),
-            "guides": _published().filter(country=country, carrier__isnull=True),
+            "page_description": gettext(
+                "Step-by-step guides for managing phone lines and eSIMs from abroad: pause, "
+                "cancel or renew a line, move an eSIM, keep your number."
+            ),
+            "search_form": SearchBoxForm(place="home"),
+            "countries": countries,
+            "tasks": feedback.popular_tasks(limit=6),
+            "recent": recent,
+            "verified": verified,
+            "structured_data": seo.graph(
+                {
+                    "@type": "WebSite",
+                    "name": settings.SITE_NAME,
+                    "url": request.build_absolute_uri(reverse("kb:home")),
+                    "potentialAction": {
+                        "@type": "SearchAction",
+                        "target": request.build_absolute_uri(reverse("kb:search")) + "?q={query}",
+                        "query-input": "required name=query",
+                    },
+                }
+            ),
         },
     )
 
 
+@cached_page
+def country_detail(request, slug):
+    language = get_language()
+    country = get_object_or_404(Country, slug=slug)
+    carriers = country.carriers.annotate(
+        guide_count=Count(
+            "guides",
+            filter=Q(
+                guides__status=Guide.Status.PUBLISHED,
+                guides__draft_of__isnull=True,
+                guides__language=language,
+            ),
+        )
+    ).order_by("name")
+    guides = _in_reader_language(
+        _published().filter(country=country, carrier__isnull=True).order_by("task__position"),
+        language,
+    )
+    crumbs = [_home_crumb(), (country.display_name, country.get_absolute_url())]
+    return _page(
+        request,
+        "kb/country.html",
+        {
+            "page_title": country.display_name,
+            "page_description": gettext(
+                "Carriers in %(country)s and guides for managing a line there from abroad."
+            )
+            % {"country": country.display_name},
+            "country": country,
+            "carriers": carriers,
+            "guides": guides,
+            "crumbs": crumbs,
+            "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
+        },
+    )
+
+
+@cached_page
 def carrier_detail(request, slug):
+    language = get_language()
     carrier = get_object_or_404(Carrier.objects.select_related("country"), slug=slug)
-    guides = {g.task_id: g for g in _published().filter(carrier=carrier, language=get_language())}
-    matrix = [(task, guides.get(task.pk)) for task in Task.objects.all()]
-    return render(
+    channels = [_channel(channel) for channel in carrier.channels.all()]
+    guides = _published().filter(
+        Q(carrier=carrier) | Q(carrier__isnull=True, country_id=carrier.country_id)
+    )
+    best = {}
+    for guide in _in_reader_language(guides, language):
+        current = best.get(guide.task_id)
+        # A guide for this carrier comes before a guide for the whole country.
+        if current is None or (current.carrier_id is None and guide.carrier_id is not None):
+            best[guide.task_id] = guide
+    matrix = []
+    for task in Task.objects.all():
+        guide = best.get(task.pk)
+        request_url = None
+        if guide is None or guide.language != language:
+            request_url = reverse(
+                "kb:guide_request", kwargs={"carrier": carrier.slug, "task": task.slug}
+            )
+        matrix.append({"task": task, "guide": guide, "request_url": request_url})
+    crumbs = [
+        _home_crumb(),
+        (carrier.country.display_name, carrier.country.get_absolute_url()),
+        (carrier.name, carrier.get_absolute_url()),
+    ]
+    return _page(
         request,
         "kb/carrier.html",
-        {"carrier": carrier, "channels": carrier.channels.all(), "matrix": matrix},
+        {
+            "page_title": carrier.name,
+            "page_description": gettext(
+                "%(carrier)s: step-by-step guides and support contacts that work from abroad."
+            )
+            % {"carrier": carrier.name},
+            "carrier": carrier,
+            "carrier_description": carrier.tr("description"),
+            "channels": channels,
+            "matrix": matrix,
+            "crumbs": crumbs,
+            "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
+        },
     )
 
 
+@cached_page
 def task_detail(request, slug):
+    language = get_language()
     task = get_object_or_404(Task, slug=slug)
-    return render(
+    guides = _in_reader_language(_published().filter(task=task), language)
+    by_carrier = {g.carrier_id: g for g in guides if g.carrier_id}
+    countrywide = {g.country_id: g for g in guides if not g.carrier_id}
+    countries = []
+    for country in Country.objects.prefetch_related("carriers"):
+        rows = []
+        for carrier in country.carriers.all():
+            guide = by_carrier.get(carrier.pk)
+            request_url = None
+            if guide is None or guide.language != language:
+                request_url = reverse(
+                    "kb:guide_request", kwargs={"carrier": carrier.slug, "task": task.slug}
+                )
+            rows.append({"carrier": carrier, "guide": guide, "request_url": request_url})
+        countries.append(
+            {"country": country, "rows": rows, "countrywide": countrywide.get(country.pk)}
+        )
+    crumbs = [_home_crumb(), (task.display_name, task.get_absolute_url())]
+    return _page(
         request,
         "kb/task.html",
-        {"task": task, "guides": _published().filter(task=task, language=get_language())},
+        {
+            "page_title": task.display_name,
+            "page_description": task.tr("description")
+            or gettext("%(task)s: guides for each carrier.") % {"task": task.display_name},
+            "task": task,
+            "task_description": task.tr("description"),
+            "countries": countries,
+            "crumbs": crumbs,
+            "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
+        },
     )
 
 
+def _count_read(request, meta):
+    if meta.get("guide_id"):
+        feedback.reads_record(meta["guide_id"], user_agent=request.headers.get("User-Agent", ""))
+
+
+@cached_page(served=_count_read)
 def guide_detail(request, slug):
+    language = get_language()
     guide = (
         _published()
-        .filter(slug=slug, language=get_language())
-        .prefetch_related("steps", "problems", "sources")
+        .select_related("last_verified_by")
+        .prefetch_related(
+            "steps",
+            "problems",
+            "sources",
+            Prefetch(
+                "revisions",
+                queryset=GuideRevision.objects.only(
+                    "id", "guide_id", "number", "created_at", "note"
+                ),
+            ),
+        )
+        .filter(slug=slug, language=language)
         .first()
     )
     if guide is None:
+        return _guide_missing(request, slug, language)
+    siblings = list(
+        guide.translation_siblings().only(
+            "id", "slug", "language", "title", "content_updated_at", "translation_of_id"
+        )
+    )
+    steps = list(guide.steps.all())
+    for step in steps:
+        step.correction_url = guide.get_correction_url(step)
+    problems = list(guide.problems.all())
+    crumbs = [_home_crumb(), (guide.country.display_name, guide.country.get_absolute_url())]
+    if guide.carrier:
+        crumbs.append((guide.carrier.name, guide.carrier.get_absolute_url()))
+    crumbs.append((guide.title, guide.get_absolute_url()))
+    changes = [
+        stamp
+        for stamp in (
+            guide.content_updated_at,
+            guide.published_at,
+            guide.last_verified_at,
+            guide.carrier.updated_at if guide.carrier else None,
+            *(s.content_updated_at for s in siblings),
+        )
+        if stamp
+    ]
+    verifier = guide.last_verified_by
+    return _page(
+        request,
+        "kb/guide.html",
+        {
+            "page_title": guide.title,
+            "page_description": Truncator(guide.summary).chars(160),
+            "guide": guide,
+            "steps": steps,
+            "problems": problems,
+            "sources": list(guide.sources.all()),
+            "revisions": list(guide.revisions.all()),
+            "verification": guide.verification_state(),
+            "verifier_name": verifier.first_name if verifier else "",
+            "alternates": alternates_for_guide(guide, siblings),
+            "feedback_form": FeedbackForm(),
+            "crumbs": crumbs,
+            "structured_data": seo.graph(
+                seo.breadcrumb_list(request, crumbs),
+                seo.how_to(request, guide, steps),
+                seo.faq_page(problems),
+            ),
+        },
+        last_modified=max(changes) if changes else None,
+        meta={"guide_id": guide.pk},
+    )
+
+
+def _guide_missing(request, slug, language):
+    """No published guide at this address: an archived guide (with its replacement), the same
+    guide in the other language, or 404."""
+    elsewhere = Guide.objects.published().filter(slug=slug).exclude(language=language).first()
+    archived = (
+        Guide.objects.filter(
+            status=Guide.Status.ARCHIVED, draft_of__isnull=True, slug=slug, language=language
+        )
+        .select_related("carrier", "country", "task")
+        .order_by("-updated_at")
+        .first()
+    )
+    if archived is None:
+        if elsewhere is not None:
+            # Temporary: a translation may be published at this address later.
+            return HttpResponseRedirect(elsewhere.get_absolute_url())
         raise Http404
-    return render(request, "kb/guide.html", {"guide": guide})
+    topic = Q(carrier=archived.carrier) if archived.carrier_id else Q(carrier__isnull=True)
+    replacement = (
+        Guide.objects.published()
+        .filter(topic, country=archived.country_id, task=archived.task_id, language=language)
+        .first()
+    )
+    return render(
+        request,
+        "kb/guide_archived.html",
+        {"archived": archived, "replacement": replacement, "elsewhere": elsewhere},
+        status=404,
+    )
+
+
+_PHONE_CHARS = re.compile(r"[^\d+]")
+
+
+def _channel(channel) -> dict:
+    tel = _PHONE_CHARS.sub("", channel.value) if channel.kind == channel.Kind.PHONE else ""
+    return {
+        "kind": channel.kind,
+        "kind_label": channel.get_kind_display(),
+        "label": channel.tr("label"),
+        "value": channel.value,
+        "tel": tel if sum(c.isdigit() for c in tel) >= 5 else "",
+        "url": channel.url,
+        "hours": channel.tr("hours"),
+        "cost": channel.tr("cost"),
+        "works_from_abroad": channel.works_from_abroad,
+    }
+
+
+# --- Readers' forms ----------------------------------------------------------------------------
+
+
+def _cross_site(request) -> bool:
+    """A form post that a browser says came from another site (Fetch metadata, else Origin).
+
+    Posts without either header (old browsers, scripts) are let through: a cross-site forgery
+    needs a browser, and browsers send them.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    return origin not in (
+        f"{request.scheme}://{request.get_host()}",
+        *settings.CSRF_TRUSTED_ORIGINS,
+    )
+
+
+def _reader(request) -> str:
+    return feedback.reader_key(
+        address=ratelimit.client_ip(request), user_agent=request.headers.get("User-Agent", "")
+    )
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def guide_feedback(request, slug):
+    """ "Did this work for you?": works as a plain form post; the page's script sends the same
+    form in the background and shows the answer in place.
+
+    The form sits on cached guide pages that every reader shares, so it carries no CSRF token;
+    cross-site posts are refused from the browser's Fetch metadata or Origin instead, and the
+    worst a forged post could do is one anonymous answer, which the rate limit bounds."""
+    if request.method == "POST" and _cross_site(request):
+        return HttpResponseForbidden(gettext("Answers can only be sent from this site."))
+    guide = get_object_or_404(_published(), slug=slug, language=get_language())
+    answered = request.GET.get("answer") if request.method != "POST" else None
+    status = 200
+    if request.method == "POST":
+        form = FeedbackForm(request.POST)
+        if not form.is_valid():
+            status = 400
+            if _wants_json(request):
+                return JsonResponse(
+                    {
+                        "ok": False,
+                        "message": gettext("Please check your answer and try again."),
+                        "errors": form.errors.get_json_data(),
+                    },
+                    status=400,
+                )
+        elif feedback.rate_limited(address=ratelimit.client_ip(request)):
+            message = gettext("Too many answers from your connection. Please try again later.")
+            if _wants_json(request):
+                return JsonResponse({"ok": False, "message": message}, status=429)
+            messages.error(request, message)
+            status = 429
+        else:
+            data = form.cleaned_data
+            try:
+                feedback.feedback_record(
+                    guide=guide,
+                    helpful=data["helpful"],
+                    reason=data["reason"],
+                    comment=data["comment"],
+                    voter=_reader(request),
+                )
+            except DatabaseError:
+                logger.exception("feedback not saved for guide %s", guide.pk)
+                message = gettext(
+                    "Your answer could not be saved just now. Please try again later."
+                )
+                if _wants_json(request):
+                    return JsonResponse({"ok": False, "message": message}, status=503)
+                messages.error(request, message)
+                status = 503
+            else:
+                message = gettext("Thank you! Your answer helps us keep this guide right.")
+                if _wants_json(request):
+                    return JsonResponse({"ok": True, "message": message})
+                messages.success(request, message)
+                answer = "yes" if data["helpful"] else "no"
+                if data["reason"] or data["comment"]:
+                    answer += "-detailed"
+                return redirect(
+                    reverse("kb:guide_feedback", kwargs={"slug": guide.slug}) + f"?answer={answer}"
+                )
+    else:
+        initial = {"helpful": "no" if (answered or "").startswith("no") else "yes"}
+        form = FeedbackForm(initial=initial)
+    return render(
+        request,
+        "kb/guide_feedback.html",
+        {
+            "guide": guide,
+            "form": form,
+            "answered": answered if answered in ("yes", "no") else None,
+            "answered_detail": answered in ("yes-detailed", "no-detailed"),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def guide_request(request, carrier, task):
+    """Ask for a guide that does not exist in the reader's language."""
+    language = get_language()
+    carrier = get_object_or_404(Carrier.objects.select_related("country"), slug=carrier)
+    task = get_object_or_404(Task, slug=task)
+    guides = _published().filter(
+        Q(carrier=carrier) | Q(carrier__isnull=True, country_id=carrier.country_id), task=task
+    )
+    # A guide for the carrier wins over a guide for the whole country.
+    existing = {g.language: g for g in guides.order_by(F("carrier_id").asc(nulls_first=True))}
+    if language in existing and request.method != "POST":
+        return redirect(existing[language].get_absolute_url())
+    action = reverse("kb:guide_request", kwargs={"carrier": carrier.slug, "task": task.slug})
+    status = 200
+    if request.method == "POST":
+        if feedback.rate_limited(address=ratelimit.client_ip(request)):
+            messages.error(
+                request, gettext("Too many requests from your connection. Please try again later.")
+            )
+            status = 429
+        else:
+            try:
+                feedback.guide_request_record(
+                    carrier=carrier, task=task, language=language, voter=_reader(request)
+                )
+            except DatabaseError:
+                logger.exception("guide request not saved")
+                messages.error(
+                    request,
+                    gettext("Your request could not be saved just now. Please try again later."),
+                )
+                status = 503
+            else:
+                messages.success(
+                    request, gettext("Thank you! We have noted that readers need this guide.")
+                )
+                return redirect(action + "?sent=1")
+    other_languages = [g for code, g in existing.items() if code != language]
+    crumbs = [
+        _home_crumb(),
+        (carrier.name, carrier.get_absolute_url()),
+    ]
+    return render(
+        request,
+        "kb/guide_request.html",
+        {
+            "carrier": carrier,
+            "task": task,
+            "other_languages": other_languages,
+            "form": GuideRequestForm(action=action),
+            "sent": request.GET.get("sent") == "1",
+            "crumbs": crumbs,
+        },
+        status=status,
+    )

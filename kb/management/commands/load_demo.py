@@ -17,7 +17,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-accounts", action="store_true", help="Do not create demo accounts.")
+        parser.add_argument(
+            "--no-accounts", action="store_true", help="Do not create demo accounts."
+        )
 
     def handle(self, *args, no_accounts=False, **options):
         try:
@@ -25,7 +27,9 @@ class Command(BaseCommand):
         except DemoDataError as exc:
             for problem in exc.problems:
                 self.stderr.write(f"error: {problem}")
-            raise CommandError(f"{len(exc.problems)} problem(s) in the demo data; nothing was loaded") from None
+            raise CommandError(
+                f"{len(exc.problems)} problem(s) in the demo data; nothing was loaded"
+            ) from None
         for kind in ("countries", "tasks", "carriers", "guides"):
             self.stdout.write(
                 f"{kind}: {report.created.get(kind, 0)} created, {report.kept.get(kind, 0)} already there"

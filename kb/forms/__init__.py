@@ -1,0 +1,1 @@
+"""Public forms, one module per area."""

@@ -1,0 +1,84 @@
+"""PostgreSQL: a generated, weighted ``tsvector`` column (``tsv``) with a GIN index.
+
+Migration 0007 adds the column: ``to_tsvector('simple', ...)`` over the term columns (weight A
+for carrier, country and task, B for the title, C for the summary, D for the rest). The terms
+are already segmented and normalized by ``kb.search.tokens``, so the ``simple`` configuration
+keeps them as they are (Chinese included, whatever the database locale).
+"""
+
+from contextlib import contextmanager
+
+from django.db import transaction
+
+from kb.search.backends.base import SearchBackend
+
+
+def _group(terms) -> str:
+    return "(" + " | ".join(f"'{term}'" for term in terms) + ")"
+
+
+class PostgresBackend(SearchBackend):
+    vendor = "postgresql"
+
+    @contextmanager
+    def retrieval(self):
+        # A common term makes the planner prefer reading the whole table, which unpacks every
+        # vector; the GIN index (a bitmap scan) never needs to. The setting is undone with the
+        # savepoint (or transaction) that holds it.
+        with transaction.atomic(using=self.using):
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+            try:
+                yield self
+            finally:
+                transaction.set_rollback(True, using=self.using)
+
+    def _match(self, clause, limit):
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT guide_id FROM kb_searchdocument WHERE tsv @@ to_tsquery('simple', %s) "
+                "ORDER BY guide_id + 0 DESC LIMIT %s",
+                [" & ".join(_group(group) for group in clause), limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def _common_terms(self, cursor) -> dict[str, float]:
+        # ANALYZE keeps the most common lexemes of a tsvector column with their frequencies.
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'kb_searchdocument' "
+            "AND attname = 'tsv'"
+        )
+        row = cursor.fetchone()
+        if not row or not row[0]:
+            return {}
+        return dict(zip(row[0], row[1], strict=False))
+
+    def _document_frequencies(self, terms):
+        with self.connection.cursor() as cursor:
+            common = self._common_terms(cursor)
+        return {term: common[term] for term in terms if term in common}
+
+    def _known_terms(self, terms):
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT term FROM unnest(%s::text[]) AS term WHERE EXISTS ("
+                "SELECT 1 FROM kb_searchdocument "
+                "WHERE tsv @@ to_tsquery('simple', '''' || term || ''''))",
+                [list(terms)],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    def document_count(self) -> int:
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM kb_searchdocument")
+            return cursor.fetchone()[0]
+
+    def optimize(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("ANALYZE kb_searchdocument")
+
+    def size_bytes(self) -> int | None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT pg_total_relation_size('kb_searchdocument')")
+            return cursor.fetchone()[0]

@@ -1,0 +1,211 @@
+"""Readers' signals: "did this work?" answers, guide requests, read counts, and the rate limit
+that keeps them honest. Editors see the counts; nothing here is shown on a public page except
+the ranking of tasks by reads."""
+
+import atexit
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from kb import ratelimit
+from kb.models import Guide, GuideFeedback, GuideReadCount, GuideRequest, Task
+
+logger = logging.getLogger(__name__)
+
+RATE = ratelimit.Rate(count=20, seconds=3600)
+READS_FLUSH_SECONDS = 60
+READS_FLUSH_PENDING = 500
+
+
+@dataclass(frozen=True)
+class FeedbackCounts:
+    yes: int = 0
+    no: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.yes + self.no
+
+    @property
+    def yes_share(self) -> int | None:
+        """Percentage of "yes" answers, or None without answers."""
+        return round(100 * self.yes / self.total) if self.total else None
+
+
+def reader_key(*, address: str, user_agent: str, day: date | None = None) -> str:
+    """A keyed hash of a reader for one day: it counts one answer per reader without keeping
+    their address, and cannot be linked from one day to the next."""
+    day = day or timezone.localdate()
+    message = f"{day.isoformat()}|{address}|{user_agent[:300]}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def rate_limited(*, address: str) -> bool:
+    """Count one answer or request from ``address``; True once it is over the hourly limit.
+
+    Uses the project's shared limiter (kb.ratelimit): a broken cache counts as limited.
+    """
+    network = ratelimit.network_key(address)
+    ident = hashlib.sha256(f"{settings.SECRET_KEY}|{network}".encode()).hexdigest()[:32]
+    return not ratelimit.hit("reader", ident, RATE)
+
+
+@transaction.atomic
+def feedback_record(
+    *, guide: Guide, helpful: bool, voter: str, reason: str = "", comment: str = ""
+) -> GuideFeedback:
+    """Store a reader's answer for a published guide; a second answer the same day replaces
+    the first (a reader who changes their mind is counted once)."""
+    values = {
+        "helpful": helpful,
+        "reason": reason or "",
+        "comment": (comment or "").strip()[:500],
+        "language": guide.language,
+    }
+    try:
+        with transaction.atomic():
+            feedback, _created = GuideFeedback.objects.update_or_create(
+                guide=guide, voter=voter, defaults=values
+            )
+    except IntegrityError:
+        # Two answers from the same reader at the same moment: the other one created the row.
+        GuideFeedback.objects.filter(guide=guide, voter=voter).update(
+            **values, updated_at=timezone.now()
+        )
+        feedback = GuideFeedback.objects.get(guide=guide, voter=voter)
+    return feedback
+
+
+@transaction.atomic
+def guide_request_record(*, carrier, task, language: str, voter: str) -> bool:
+    """Record that a reader wants a guide for ``task`` at ``carrier``; False if they already
+    asked today."""
+    try:
+        with transaction.atomic():
+            GuideRequest.objects.create(carrier=carrier, task=task, language=language, voter=voter)
+    except IntegrityError:
+        return False
+    return True
+
+
+def counts_for(guide_ids) -> dict[int, FeedbackCounts]:
+    """ "Did this work?" counts for each guide id (one query); guides without answers are 0/0."""
+    ids = list(guide_ids)
+    counts = {pk: FeedbackCounts() for pk in ids}
+    rows = (
+        GuideFeedback.objects.filter(guide_id__in=ids)
+        .values("guide_id")
+        .annotate(yes=Count("id", filter=Q(helpful=True)), no=Count("id", filter=Q(helpful=False)))
+    )
+    for row in rows:
+        counts[row["guide_id"]] = FeedbackCounts(yes=row["yes"], no=row["no"])
+    return counts
+
+
+def request_counts(*, carrier=None, since_days: int = 365):
+    """Open requests per carrier and task, most asked first."""
+    since = timezone.now() - timedelta(days=since_days)
+    rows = GuideRequest.objects.filter(created_at__gte=since)
+    if carrier is not None:
+        rows = rows.filter(carrier=carrier)
+    return (
+        rows.values("carrier__name", "task__name_en", "task__name_zh", "language")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+
+
+# --- Reads ------------------------------------------------------------------------------------
+# Each process counts in memory and adds its counts to the database at most once a minute, so
+# that serving a (cached) guide page never waits for a write.
+
+_pending: Counter = Counter()
+_pending_lock = threading.Lock()
+_last_flush = time.monotonic()
+
+_BOTS = ("bot", "spider", "crawl", "slurp", "preview", "monitor", "curl", "wget", "python")
+
+
+def reads_record(guide_id: int, *, user_agent: str = "") -> None:
+    """Count one read of a published guide (bots are not readers)."""
+    agent = user_agent.lower()
+    if not agent or any(word in agent for word in _BOTS):
+        return
+    with _pending_lock:
+        _pending[(guide_id, timezone.localdate())] += 1
+        due = (
+            time.monotonic() - _last_flush >= READS_FLUSH_SECONDS
+            or len(_pending) >= READS_FLUSH_PENDING
+        )
+    if due:
+        reads_flush()
+
+
+def reads_discard() -> None:
+    """Forget this process's pending read counts (tests start from nothing)."""
+    global _last_flush
+    with _pending_lock:
+        _pending.clear()
+        _last_flush = time.monotonic()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    try:
+        reads_flush(quiet=True)
+    except Exception:  # the process is ending; nothing is left to tell
+        pass
+
+
+def reads_flush(*, quiet: bool = False) -> int:
+    """Write this process's pending read counts; returns how many rows were touched."""
+    global _last_flush
+    with _pending_lock:
+        batch = dict(_pending)
+        _pending.clear()
+        _last_flush = time.monotonic()
+    touched = 0
+    for (guide_id, day), n in batch.items():
+        try:
+            with transaction.atomic():
+                updated = GuideReadCount.objects.filter(guide_id=guide_id, day=day).update(
+                    count=F("count") + n
+                )
+                if not updated:
+                    GuideReadCount.objects.create(guide_id=guide_id, day=day, count=n)
+            touched += 1
+        except IntegrityError:
+            # Another process created the row in between, or the guide was deleted.
+            try:
+                GuideReadCount.objects.filter(guide_id=guide_id, day=day).update(
+                    count=F("count") + n
+                )
+            except DatabaseError:
+                pass
+        except DatabaseError as exc:
+            if not quiet:
+                logger.warning("read counts not saved: %s", type(exc).__name__)
+    return touched
+
+
+def popular_tasks(*, limit: int = 6, days: int = 30):
+    """Tasks ranked by reads of their published guides over the last ``days`` days; tasks
+    nobody read yet follow in the editors' order. One query."""
+    since = timezone.localdate() - timedelta(days=days)
+    return Task.objects.annotate(
+        reads=Sum(
+            "guides__read_counts__count",
+            filter=Q(guides__read_counts__day__gte=since, guides__status=Guide.Status.PUBLISHED),
+            default=0,
+        )
+    ).order_by("-reads", "position", "slug")[:limit]

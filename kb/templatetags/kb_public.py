@@ -1,0 +1,104 @@
+"""Template helpers for the public pages: language links, JSON-LD, the search box."""
+
+import json
+
+from django import template
+from django.conf import settings
+from django.urls import reverse, translate_url
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, get_language_info, override
+
+register = template.Library()
+
+# The characters that could end a <script> element or start markup, escaped as JSON allows.
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+HTML_LANG = {"zh-hans": "zh-Hans", "en": "en"}
+OG_LOCALE = {"zh-hans": "zh_CN", "en": "en_US"}
+
+
+@register.filter
+def json_ld(data):
+    """``data`` as a ``<script type="application/ld+json">`` block, escaped like json_script."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+@register.filter
+def html_lang(code):
+    return HTML_LANG.get(code, code)
+
+
+@register.filter
+def og_locale(code):
+    return OG_LOCALE.get(code, code)
+
+
+def alternates_for_path(request) -> list[dict]:
+    """The current page in each language, for pages that exist in both (catalogue pages)."""
+    current = get_language()
+    query = request.GET.urlencode()
+    links = []
+    for code, _name in settings.LANGUAGES:
+        url = translate_url(request.path, code)
+        if code != current and url == request.path:
+            with override(code):
+                url = reverse("kb:home")
+            available = False
+        else:
+            available = True
+            if query:
+                url = f"{url}?{query}"
+        links.append(_link(code, url, current, available))
+    return links
+
+
+def _link(code, url, current, available=True, title=""):
+    info = get_language_info(code)
+    return {
+        "code": code,
+        "html_lang": HTML_LANG.get(code, code),
+        "name": info["name_local"],
+        "url": url,
+        "current": code == current,
+        "available": available,
+        "title": title,
+    }
+
+
+def alternates_for_guide(guide, siblings) -> list[dict]:
+    """The guide and its published translations; a language without one links to that
+    language's home page, marked unavailable."""
+    by_language = {guide.language: guide, **{s.language: s for s in siblings}}
+    links = []
+    for code, _name in settings.LANGUAGES:
+        other = by_language.get(code)
+        if other is not None:
+            links.append(_link(code, other.get_absolute_url(), guide.language, True, other.title))
+        else:
+            with override(code):
+                links.append(_link(code, reverse("kb:home"), guide.language, False))
+    return links
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    links = context.get("alternates")
+    if links is None:
+        request = context.get("request")
+        links = alternates_for_path(request) if request is not None else []
+    return links
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path):
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+@register.inclusion_tag("kb/_search_box.html")
+def search_box(place="header", query=""):
+    from kb.views.public_forms import SearchBoxForm
+
+    return {"form": SearchBoxForm(place=place, initial={"q": query})}

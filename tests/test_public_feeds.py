@@ -1,0 +1,130 @@
+"""sitemap.xml, robots.txt and the Atom feeds."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.utils import translation
+
+from kb.models import Guide, GuideRevision
+from kb.views import pagecache
+from tests import factories
+from tests.public_data import PUBLISHED, published_pair
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pages():
+    pagecache.clear()
+    yield
+    pagecache.clear()
+
+
+def sitemap_entries(client):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    root = ET.fromstring(response.content)
+    entries = {}
+    for url in root.findall(f"{SITEMAP}url"):
+        lastmod = url.find(f"{SITEMAP}lastmod")
+        entries[url.find(f"{SITEMAP}loc").text] = {
+            "lastmod": lastmod.text if lastmod is not None else None,
+            "alternates": {
+                link.get("hreflang"): link.get("href") for link in url.findall(f"{XHTML}link")
+            },
+        }
+    return entries
+
+
+def test_sitemap_lists_published_guides_in_both_languages_with_lastmod_and_translations(client):
+    zh, en = published_pair()
+    factories.guide(status=Guide.Status.DRAFT, slug="draft-guide")
+    archived = factories.guide(status=Guide.Status.ARCHIVED, slug="archived-guide")
+    entries = sitemap_entries(client)
+    zh_url = f"http://testserver{zh.get_absolute_url()}"
+    en_url = f"http://testserver{en.get_absolute_url()}"
+    assert entries[zh_url]["lastmod"] == zh.content_updated_at.date().isoformat()
+    assert entries[en_url]["lastmod"] == en.content_updated_at.date().isoformat()
+    assert entries[zh_url]["alternates"] == {"zh-hans": zh_url, "en": en_url, "x-default": zh_url}
+    assert not any("draft-guide" in loc or archived.slug in loc for loc in entries)
+
+
+def test_sitemap_lists_catalogue_pages_in_both_languages(client):
+    published_pair()
+    entries = sitemap_entries(client)
+    for language in ("zh-hans", "en"):
+        for path in ("", "carriers/t-mobile/", "countries/us/", "tasks/pause/"):
+            assert f"http://testserver/{language}/{path}" in entries
+    assert entries["http://testserver/en/carriers/t-mobile/"]["alternates"]["zh-hans"] == (
+        "http://testserver/zh-hans/carriers/t-mobile/"
+    )
+
+
+def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_forms(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    body = response.content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in body
+    for path in ("/zh-hans/admin/", "/en/search/", "/en/guides/*/feedback/", "/zh-hans/request/"):
+        assert f"Disallow: {path}\n" in body
+    assert "Disallow: /zh-hans/guides/\n" not in body
+
+
+def feed_entries(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    return root, [
+        {
+            "title": entry.find(f"{ATOM}title").text,
+            "id": entry.find(f"{ATOM}id").text,
+            "link": entry.find(f"{ATOM}link").get("href"),
+            "updated": entry.find(f"{ATOM}updated").text,
+        }
+        for entry in root.findall(f"{ATOM}entry")
+    ]
+
+
+def test_the_site_feed_lists_published_guides_in_the_language_of_its_address(client):
+    zh, en = published_pair()
+    factories.guide(status=Guide.Status.DRAFT, title="Draft never in feed")
+    _root, zh_entries = feed_entries(client, "/zh-hans/feed/")
+    _root, en_entries = feed_entries(client, "/en/feed/")
+    assert [e["title"] for e in zh_entries] == [zh.title]
+    assert [e["title"] for e in en_entries] == [en.title]
+    assert zh_entries[0]["id"] == f"http://testserver{zh.get_absolute_url()}"
+
+
+def test_an_updated_guide_is_a_new_feed_entry_that_links_to_the_change(client):
+    zh, _en = published_pair()
+    GuideRevision.objects.create(guide=zh, number=2, note="第 2 步换了新按钮", data={})
+    _root, entries = feed_entries(client, "/zh-hans/feed/")
+    assert entries[0]["title"].endswith("(updated)")
+    assert entries[0]["id"] == f"http://testserver{zh.get_absolute_url()}#revision-2"
+    html = client.get(zh.get_absolute_url()).content.decode()
+    assert 'id="revision-2"' in html
+
+
+def test_the_carrier_feed_lists_only_that_carriers_guides(client):
+    zh, _en = published_pair()
+    other = factories.carrier(slug="att", name="AT&T")
+    factories.guide(status=PUBLISHED, carrier_obj=other, title="AT&T guide")
+    with translation.override("zh-hans"):
+        root, entries = feed_entries(client, "/zh-hans/carriers/t-mobile/feed/")
+    assert [e["title"] for e in entries] == [zh.title]
+    assert "T-Mobile" in root.find(f"{ATOM}title").text
+    assert client.get("/zh-hans/carriers/nope/feed/").status_code == 404
+
+
+def test_pages_advertise_their_feeds(client):
+    published_pair()
+    html = client.get("/en/carriers/t-mobile/").content.decode()
+    assert 'type="application/atom+xml"' in html
+    assert 'href="/en/carriers/t-mobile/feed/"' in html and 'href="/en/feed/"' in html
