@@ -70,6 +70,19 @@ def test_catalogue_and_guide_counts(demo):
     assert set(english.values_list("carrier__slug", "task__slug")) == expected_en
 
 
+def test_demo_corrections_without_accounts_are_received_or_spam(demo):
+    from kb.models import Correction
+
+    assert sorted(Correction.objects.values_list("status", flat=True)) == [
+        "received",
+        "received",
+        "received",
+        "spam",
+    ]
+    spam = Correction.objects.get(status="spam")
+    assert spam.spam_reasons
+
+
 def test_every_published_guide_has_real_content(demo):
     for guide in Guide.objects.published():
         assert guide.steps.count() >= 4, guide.slug
@@ -166,6 +179,14 @@ def test_demo_accounts_with_debug_on(tmp_path, settings):
     again = StringIO()
     call_command("load_demo", stdout=again)
     assert dict(re.findall(r"login: (\S+) / (\S+)", again.getvalue())) == logins
+    # The demo queue has work in every state, decided by the demo reviewer through the services.
+    from kb.models import Correction
+
+    statuses = sorted(Correction.objects.values_list("status", flat=True))
+    assert statuses == ["accepted", "received", "rejected", "spam"]
+    accepted = Correction.objects.get(status="accepted")
+    assert Guide.objects.filter(draft_of=accepted.guide).exists()
+    assert "corrections: 0 created" in again.getvalue()
 
 
 def test_broken_demo_data_fails_with_one_line_per_problem(tmp_path):

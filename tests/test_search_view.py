@@ -249,5 +249,5 @@ def test_the_results_page_makes_a_bounded_number_of_queries(
     client, guides, django_assert_max_num_queries
 ):
     page(client, "T-Mobile 註銷")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         page(client, "T-Mobile 註銷")

@@ -2,13 +2,100 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
+
+COLUMNS = ("title_terms", "summary_terms", "body_terms")
+_cols = ", ".join(COLUMNS)
+_new = ", ".join(f"new.{c}" for c in COLUMNS)
+_old = ", ".join(f"old.{c}" for c in COLUMNS)
+
+SQLITE_FORWARD = [
+    # External-content FTS5 table over kb_searchdocument, kept in step by triggers.
+    f"""CREATE VIRTUAL TABLE kb_search_fts USING fts5({_cols},
+        content='kb_searchdocument', content_rowid='guide_id',
+        tokenize='unicode61 remove_diacritics 0')""",
+    "CREATE VIRTUAL TABLE kb_search_vocab USING fts5vocab('kb_search_fts', 'row')",
+    f"""CREATE TRIGGER kb_searchdocument_ai AFTER INSERT ON kb_searchdocument BEGIN
+        INSERT INTO kb_search_fts(rowid, {_cols}) VALUES (new.guide_id, {_new});
+    END""",
+    f"""CREATE TRIGGER kb_searchdocument_ad AFTER DELETE ON kb_searchdocument BEGIN
+        INSERT INTO kb_search_fts(kb_search_fts, rowid, {_cols})
+        VALUES ('delete', old.guide_id, {_old});
+    END""",
+    f"""CREATE TRIGGER kb_searchdocument_au AFTER UPDATE ON kb_searchdocument BEGIN
+        INSERT INTO kb_search_fts(kb_search_fts, rowid, {_cols})
+        VALUES ('delete', old.guide_id, {_old});
+        INSERT INTO kb_search_fts(rowid, {_cols}) VALUES (new.guide_id, {_new});
+    END""",
+]
+SQLITE_BACKWARD = [
+    "DROP TRIGGER IF EXISTS kb_searchdocument_au",
+    "DROP TRIGGER IF EXISTS kb_searchdocument_ad",
+    "DROP TRIGGER IF EXISTS kb_searchdocument_ai",
+    "DROP TABLE IF EXISTS kb_search_vocab",
+    "DROP TABLE IF EXISTS kb_search_fts",
+]
+
+POSTGRES_FORWARD = [
+    # The weighted vector is generated from the term columns; the GIN index serves @@.
+    """ALTER TABLE kb_searchdocument ADD COLUMN tsv tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple'::regconfig, title_terms), 'A')
+        || setweight(to_tsvector('simple'::regconfig, summary_terms), 'B')
+        || setweight(to_tsvector('simple'::regconfig, body_terms), 'C')
+    ) STORED""",
+    "CREATE INDEX kb_searchdocument_tsv_gin ON kb_searchdocument USING gin (tsv)",
+    # Move the long columns out of line so that a bitmap scan over many matches reads few pages.
+    "ALTER TABLE kb_searchdocument SET (toast_tuple_target = 128)",
+]
+POSTGRES_BACKWARD = [
+    "DROP INDEX IF EXISTS kb_searchdocument_tsv_gin",
+    "ALTER TABLE kb_searchdocument DROP COLUMN IF EXISTS tsv",
+]
+
+
+# Editors read the search gaps; reviewers may also delete a row (a spam query).
+GROUPS = {"Editors": ["view_searchgap"], "Reviewers": ["view_searchgap", "delete_searchgap"]}
+
+
+def add_permissions(apps, schema_editor):
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="kb", codename__in=codenames)
+        )
+
+
+def remove_permissions(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.filter(
+        content_type__app_label="kb", codename__in=["view_searchgap", "delete_searchgap"]
+    )
+    for group in Group.objects.filter(name__in=GROUPS):
+        group.permissions.remove(*permissions)
+
+
+def _run(statements):
+    def run(apps, schema_editor):
+        for sql in statements.get(schema_editor.connection.vendor, ()):
+            schema_editor.execute(sql)
+
+    return run
+
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('kb', '0006_correction_permissions'),
+        ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
     operations = [
@@ -40,7 +127,7 @@ class Migration(migrations.Migration):
                 ('language', models.CharField(choices=[('zh-hans', '简体中文'), ('en', 'English')], max_length=8, verbose_name='language')),
                 ('title_terms', models.TextField(blank=True, verbose_name='title terms')),
                 ('summary_terms', models.TextField(blank=True, verbose_name='summary terms')),
-                ('body_terms', models.TextField(blank=True, verbose_name='step and problem terms')),
+                ('body_terms', models.TextField(blank=True, verbose_name='steps, problems and notes terms')),
                 ('indexed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='indexed')),
                 ('carrier', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kb.carrier', verbose_name='carrier')),
                 ('country', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='kb.country', verbose_name='country')),
@@ -53,4 +140,9 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['carrier', '-guide'], name='searchdoc_carrier_idx'), models.Index(fields=['task', '-guide'], name='searchdoc_task_idx'), models.Index(fields=['country', '-guide'], name='searchdoc_country_idx')],
             },
         ),
+        migrations.RunPython(
+            _run({"sqlite": SQLITE_FORWARD, "postgresql": POSTGRES_FORWARD}),
+            _run({"sqlite": SQLITE_BACKWARD, "postgresql": POSTGRES_BACKWARD}),
+        ),
+        migrations.RunPython(add_permissions, remove_permissions),
     ]

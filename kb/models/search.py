@@ -45,7 +45,7 @@ class SearchDocument(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language)
     title_terms = models.TextField(_("title terms"), blank=True)
     summary_terms = models.TextField(_("summary terms"), blank=True)
-    body_terms = models.TextField(_("step and problem terms"), blank=True)
+    body_terms = models.TextField(_("steps, problems and notes terms"), blank=True)
     indexed_at = models.DateTimeField(_("indexed"), default=timezone.now)
 
     class Meta:

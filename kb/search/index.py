@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from kb.models import Guide, Problem, SearchDocument, Step
 from kb.search.backends import get_backend
-from kb.search.lexicon import CARRIER, COUNTRY, TASK, entity_term
 from kb.search.normalize import normalize
 from kb.search.tokens import terms
 
@@ -31,13 +30,12 @@ def document_for(guide: Guide, steps=None, problems=None) -> SearchDocument:
     """The index row of ``guide`` (steps and problems are read unless given)."""
     steps = guide.steps.all() if steps is None else steps
     problems = guide.problems.all() if problems is None else problems
-    entity = [entity_term(COUNTRY, guide.country_id)]
-    if guide.carrier_id:
-        entity.insert(0, entity_term(CARRIER, guide.carrier_id))
     return SearchDocument(
         guide_id=guide.pk,
-        entity_terms=" ".join(entity),
-        task_terms=entity_term(TASK, guide.task_id),
+        carrier_id=guide.carrier_id,
+        country_id=guide.country_id,
+        task_id=guide.task_id,
+        language=guide.language,
         title_terms=_terms(guide.title),
         summary_terms=_terms(guide.summary),
         body_terms=_terms(

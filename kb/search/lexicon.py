@@ -23,11 +23,6 @@ FUZZY_MIN_LENGTH = 5
 KINDS = (CARRIER, TASK, COUNTRY)
 
 
-def entity_term(kind: str, pk) -> str:
-    """The index term that every guide of a carrier, task or country holds: ``kbcarrier12``."""
-    return f"kb{kind}{pk}"
-
-
 @dataclass(frozen=True, slots=True)
 class Entity:
     kind: str
@@ -37,10 +32,6 @@ class Entity:
     name_en: str
     country_pk: int | None = None
     names: tuple[str, ...] = field(default=(), compare=False, repr=False)
-
-    @property
-    def term(self) -> str:
-        return entity_term(self.kind, self.pk)
 
     def label(self, language: str | None = None) -> str:
         if self.kind == CARRIER:

@@ -2,10 +2,11 @@
 
 1. ``analyze``: normalize the query, find the carriers, tasks and countries it names (exactly,
    or for a misspelt Latin name by edit distance), and make its index terms.
-2. Retrieve in tiers, each a boolean condition on the index answered by the backend with a
-   text score: every named entity together (a carrier *and* a task), then each named entity
-   alone, every word (for a query that names nothing), then any word that is not too common. A tier stops the search once enough
-   guides are found, so the work stays bounded on a large catalogue.
+2. Retrieve in tiers, each a boolean condition, newest guides first: every named entity
+   together (a carrier *and* a task), then each named entity alone (indexed columns), then
+   every word for a query that names nothing, then any word that is not too common (the
+   database's full-text index). Once enough guides are found the search stops, and no tier
+   returns more than TIER_LIMIT guides, so the work stays bounded on a large catalogue.
 3. Rank in Python from the stored terms, so that every database gives the same order: a guide
    of the named carrier weighs most, then the named task, then the named country, then the
    query's words in the title, the summary, the steps and problems; the reader's language
@@ -211,23 +212,33 @@ def _selective_terms(analysis: Analysis, backend, using: str, version: int) -> l
     return selective or [min(words, key=lambda term: frequencies[term])]
 
 
-def _tiers(analysis: Analysis, selective: list[str]) -> list[tuple[str, list[list[str]]]]:
-    groups = [
-        [entity.term for entity in analysis.entities(kind)]
+ENTITY_FIELDS = {CARRIER: "carrier_id__in", TASK: "task_id__in", COUNTRY: "country_id__in"}
+
+
+def _tiers(analysis: Analysis, selective: list[str]) -> list[tuple[str, object]]:
+    """The conditions to try, in order: on named entities (plain indexed columns), then on words
+    (the full-text index)."""
+    groups = {
+        ENTITY_FIELDS[kind]: [entity.pk for entity in analysis.entities(kind)]
         for kind in (CARRIER, TASK, COUNTRY)
         if analysis.entities(kind)
-    ]
-    tiers: list[tuple[str, list[list[str]]]] = []
+    }
+    tiers: list[tuple[str, object]] = []
     if groups:
         tiers.append(("entities", groups))
         if len(groups) > 1:
             # Then each named entity alone, the weightiest first (carrier, task, country).
-            tiers.extend(("one_entity", [group]) for group in groups)
+            tiers.extend(("entities", {field: pks}) for field, pks in groups.items())
     if analysis.word_terms and not analysis.mentions:
         tiers.append(("all_words", [[term] for term in analysis.word_terms]))
     if selective:
         tiers.append(("any_word", [selective]))
     return tiers
+
+
+def _newest(filters: dict, limit: int) -> list[int]:
+    rows = SearchDocument.objects.filter(**filters).order_by("-guide_id")
+    return list(rows.values_list("guide_id", flat=True)[:limit])
 
 
 def search(
@@ -246,8 +257,11 @@ def search(
     found: dict[int, None] = {}
     all_words: set[int] = set()
     with backend.retrieval():
-        for name, clause in _tiers(analysis, selective):
-            ids = backend.match(clause, TIER_LIMIT)
+        for name, condition in _tiers(analysis, selective):
+            if name == "entities":
+                ids = _newest(condition, TIER_LIMIT)
+            else:
+                ids = backend.match(condition, TIER_LIMIT)
             found.update(dict.fromkeys(ids))
             if name == "all_words":
                 all_words.update(ids)

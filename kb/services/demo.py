@@ -262,3 +262,47 @@ def load_demo(directory: Path = DEMO_DIR) -> DemoReport:
             transaction.set_rollback(True)
             raise DemoDataError(problems)
     return report
+
+
+DEMO_CLIENT = "demo-data"
+
+
+def load_demo_corrections(*, reviewer=None, directory: Path = DEMO_DIR) -> int:
+    """Reader reports for the demo queue; returns how many were created (0 on a second run)."""
+    from kb.models import Correction
+    from kb.services import corrections
+
+    if Correction.objects.filter(client_hash=DEMO_CLIENT).exists():
+        return 0
+    problems: list[str] = []
+    data = _read_yaml(directory / "corrections.yaml", problems)
+    if problems:
+        raise DemoDataError(problems)
+    created = 0
+    with transaction.atomic():
+        for item in data.get("corrections", []):
+            guide = Guide.objects.published().get(slug=item["guide"], language=item["language"])
+            step = guide.steps.get(position=item["step"]) if item.get("step") else None
+            correction = corrections.correction_submit(
+                guide=guide,
+                step=step,
+                kind=item["kind"],
+                proposed_text=item["proposed_text"],
+                language=item["language"],
+                plan_type=item.get("plan_type", ""),
+                client_hash=DEMO_CLIENT,
+            )
+            created += 1
+            outcome = item.get("outcome", "received")
+            if reviewer is None or outcome in ("received", "spam"):
+                continue
+            if outcome == "rejected":
+                corrections.correction_reject(
+                    correction=correction,
+                    user=reviewer,
+                    reason=item["reject_reason"],
+                    note=item.get("note", ""),
+                )
+            elif outcome == "accepted":
+                corrections.correction_accept(correction=correction, user=reviewer, submit=False)
+    return created

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 
-from kb.services.demo import DemoDataError, load_demo
+from kb.services.demo import DemoDataError, load_demo, load_demo_corrections
 
 DEMO_ACCOUNTS = (("demo-editor", "Editors"), ("demo-reviewer", "Reviewers"))
 
@@ -34,13 +34,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{kind}: {report.created.get(kind, 0)} created, {report.kept.get(kind, 0)} already there"
             )
+        reviewer = None
         if no_accounts:
-            return
-        if not settings.DEBUG:
+            pass
+        elif not settings.DEBUG:
             self.stdout.write("accounts: none created (DJANGO_DEBUG is off; use createsuperuser)")
-            return
-        for username, password in self._demo_accounts():
-            self.stdout.write(f"login: {username} / {password}")
+        else:
+            for username, password in self._demo_accounts():
+                self.stdout.write(f"login: {username} / {password}")
+            reviewer = User.objects.get(username="demo-reviewer")
+        try:
+            created = load_demo_corrections(reviewer=reviewer)
+        except DemoDataError as exc:
+            for problem in exc.problems:
+                self.stderr.write(f"error: {problem}")
+            raise CommandError("the demo corrections could not be loaded") from None
+        self.stdout.write(f"corrections: {created} created")
 
     def _demo_accounts(self):
         """Demo accounts with random passwords, kept in var/ so a second run reuses them."""

@@ -1,7 +1,7 @@
 """PostgreSQL: a generated, weighted ``tsvector`` column (``tsv``) with a GIN index.
 
 Migration 0007 adds the column: ``to_tsvector('simple', ...)`` over the term columns (weight A
-for carrier, country and task, B for the title, C for the summary, D for the rest). The terms
+for the title, B for the summary, C for the rest). The terms
 are already segmented and normalized by ``kb.search.tokens``, so the ``simple`` configuration
 keeps them as they are (Chinese included, whatever the database locale).
 """
