@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 messages: install
-	$(BIN)/python manage.py compiletranslations
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compiletranslations
 
 run: install messages
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput

@@ -238,10 +238,20 @@ for _rate_name in ("KB_CORRECTION_RATE", "KB_CORRECTION_GUIDE_RATE"):
 KB_CORRECTION_MIN_SECONDS = env_int("KB_CORRECTION_MIN_SECONDS", 3)
 KB_CORRECTION_MAX_FORM_AGE = env_int("KB_CORRECTION_MAX_FORM_AGE", 2 * 24 * 3600)
 # How many proxies in front of the app append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
-KB_TRUSTED_PROXY_COUNT = env_int("KB_TRUSTED_PROXY_COUNT", 0)
+# When the proxy's X-Forwarded-Proto is trusted (the production default), so is the one proxy
+# that sets it: otherwise every reader would share the proxy's address and its rate limits.
+KB_TRUSTED_PROXY_COUNT = env_int(
+    "KB_TRUSTED_PROXY_COUNT", 1 if globals().get("SECURE_PROXY_SSL_HEADER") else 0
+)
 # The sender hash key changes every this many days; old keys are deleted by purge_personal_data.
 KB_CLIENT_HASH_ROTATE_DAYS = env_int("KB_CLIENT_HASH_ROTATE_DAYS", 7)
 # Reporters' emails and sender hashes are erased after this many days at the latest.
 KB_PERSONAL_DATA_DAYS = env_int("KB_PERSONAL_DATA_DAYS", 90)
 # Public address of the site, for links in emails (e.g. https://guides.example.org).
-KB_SITE_URL = env_str("KB_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+_first_host = next((h for h in ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")), "")
+KB_SITE_URL = env_str(
+    "KB_SITE_URL",
+    "http://127.0.0.1:8000" if DEBUG else (f"https://{_first_host}" if _first_host else ""),
+).rstrip("/")
+# An SMTP server that does not answer must not hold an editor's request past gunicorn's timeout.
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)

@@ -58,7 +58,7 @@ def test_reviewer_is_told_they_cannot_publish_their_own_change(client):
     guide.refresh_from_db()
     assert guide.status == Status.IN_REVIEW
     messages = [str(m) for m in response.context["messages"]]
-    assert any("another reviewer" in m.lower() or "其他审核人" in m for m in messages)
+    assert any("another reviewer" in m.lower() or "另一位审核人" in m for m in messages)
 
 
 def test_published_guide_is_read_only_and_edits_go_to_a_pending_copy(client):
@@ -249,3 +249,15 @@ def test_guide_list_shows_reader_votes_and_open_corrections_with_links(client):
     listed = client.get(feedback_url)
     assert listed.status_code == 200
     assert len(listed.context["cl"].result_list) == 2
+
+
+def test_revert_with_a_malformed_revision_number_is_a_404_not_a_500(client):
+    editor, reviewer = factories.editor("ed"), factories.reviewer("rev")
+    live = workflow.guide_publish(
+        guide=workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor),
+        user=reviewer,
+    )
+    _login(client, editor)
+    url = reverse("admin:kb_guide_transition", args=[live.pk, "revert"])
+    assert client.post(url, {"revision": "abc"}).status_code == 404
+    assert client.post(url, {"revision": "99"}).status_code == 404

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.admin import helpers
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kb.models import Correction, Guide
 from kb.services import corrections
@@ -14,9 +14,17 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read English messages; the site's default language is zh-hans."""
+    with translation.override("en"):
+        yield
+
+
 Status = Correction.Status
 HOSTILE = '<script>alert("x")</script><img src=x onerror="alert(1)">'
-LIST_URL = "/zh-hans/admin/kb/correction/"
+LIST_URL = "/en/admin/kb/correction/"
 
 
 @pytest.fixture(autouse=True)
@@ -327,7 +335,7 @@ def test_dashboard_counts_waiting_and_flagged_corrections(editor_client, guide):
     reviewing = submit(guide, text="审核中")
     corrections.correction_start_review(correction=reviewing, user=factories.editor())
     submit(guide, text="TG💪+ @esim1088")
-    html = editor_client.get("/zh-hans/admin/").content.decode()
+    html = editor_client.get("/en/admin/").content.decode()
     assert "Reader corrections waiting" in html
     assert f'href="{LIST_URL}?status__in=received,reviewing"' in html
     waiting = html[html.index("Reader corrections waiting") :]

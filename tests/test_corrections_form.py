@@ -280,6 +280,7 @@ def test_rate_limit_answers_429_and_keeps_the_text(client, guide, settings):
 
 def test_spoofed_forwarded_for_does_not_get_around_the_rate_limit(client, guide, settings):
     settings.KB_CORRECTION_RATE = "1/h"
+    settings.KB_TRUSTED_PROXY_COUNT = 0  # no proxy in front: X-Forwarded-For is the client's
     step = guide.steps.get(position=1)
     assert (
         client.post(step_url(guide), form_data(guide, step, proposed_text="一")).status_code == 302
@@ -292,6 +293,32 @@ def test_spoofed_forwarded_for_does_not_get_around_the_rate_limit(client, guide,
         )
         assert response.status_code == 429
     assert Correction.objects.count() == 1
+
+
+def test_behind_one_proxy_only_the_address_it_appended_counts(client, guide, settings):
+    settings.KB_CORRECTION_RATE = "1/h"
+    settings.KB_TRUSTED_PROXY_COUNT = 1
+    step = guide.steps.get(position=1)
+    first = client.post(
+        step_url(guide),
+        form_data(guide, step, proposed_text="一"),
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert first.status_code == 302
+    # The reader prepends a made-up address; the proxy still appends the real one.
+    for n, fake in enumerate(("1.2.3.4", "5.6.7.8")):
+        response = client.post(
+            step_url(guide),
+            form_data(guide, step, proposed_text=f"再来 {n}"),
+            HTTP_X_FORWARDED_FOR=f"{fake}, 198.51.100.7",
+        )
+        assert response.status_code == 429
+    other_reader = client.post(
+        step_url(guide),
+        form_data(guide, step, proposed_text="另一位读者"),
+        HTTP_X_FORWARDED_FOR="198.51.100.8",
+    )
+    assert other_reader.status_code == 302
 
 
 def test_per_guide_limit_holds_across_senders(client, guide, settings):

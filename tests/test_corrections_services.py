@@ -4,12 +4,21 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from kb.models import Correction, CorrectionEvent, Guide, GuideRevision
 from kb.services import corrections, workflow
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read English messages; the site's default language is zh-hans."""
+    with translation.override("en"):
+        yield
+
 
 Status = Correction.Status
 Action = CorrectionEvent.Action
@@ -228,7 +237,7 @@ def test_publishing_the_change_credits_the_reader_and_sends_one_email(
     with django_capture_on_commit_callbacks(execute=True):
         live = workflow.guide_publish(guide=copy, user=publisher, note="更新暂停步骤")
     revision = GuideRevision.objects.get(guide=live)
-    assert revision.note == "更新暂停步骤; Includes 2 readers' corrections"
+    assert revision.note == "更新暂停步骤; 包含 2 条读者更正"  # the guide's language
     assert live.steps.get(position=2).body.startswith("新的第二步")
     correction.refresh_from_db()
     assert correction.status == Status.PUBLISHED
@@ -349,3 +358,34 @@ def test_a_decided_correction_is_not_decided_again(guide):
         corrections.correction_reject(correction=correction, user=editor, reason="incorrect")
     with pytest.raises(corrections.CorrectionError):
         corrections.correction_start_review(correction=correction, user=editor)
+
+
+def test_accept_finds_the_reported_step_even_after_an_editor_inserted_one_before_it():
+    from django.db.models import F
+
+    from kb.models import Step
+
+    editor, reviewer, publisher = (
+        factories.editor("ed-x"),
+        factories.reviewer("rev-x"),
+        factories.reviewer("pub-x"),
+    )
+    live = workflow.guide_publish(
+        guide=workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor),
+        user=publisher,
+    )
+    reported = live.steps.get(position=2)
+    correction = corrections.correction_submit(
+        guide=live,
+        step=reported,
+        kind="wrong",
+        proposed_text="改成新的第二步内容。",
+        language="zh-hans",
+    )
+    copy = workflow.guide_start_change(guide=live, user=editor)
+    Step.objects.filter(guide=copy, position__gte=2).update(position=F("position") + 10_000)
+    Step.objects.filter(guide=copy, position__gt=10_000).update(position=F("position") - 9_999)
+    Step.objects.create(guide=copy, position=2, title="编辑插入的步骤", body="编辑写的内容")
+    corrections.correction_accept(correction=correction, user=reviewer, submit=False)
+    assert copy.steps.get(position=2).body == "编辑写的内容"
+    assert copy.steps.get(position=3).body == "改成新的第二步内容。"

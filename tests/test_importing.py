@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from kb.importing.detection import Catalogue, detect
 from kb.importing.parsing import parse_article
@@ -23,6 +24,14 @@ FIXTURES = Path(__file__).parent / "fixtures" / "import"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read English messages; the site's default language is zh-hans."""
+    with translation.override("en"):
+        yield
+
 
 COUNTRIES = (
     ("us", "美国", "United States"),

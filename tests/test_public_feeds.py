@@ -12,6 +12,14 @@ from tests.public_data import PUBLISHED, published_pair
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read English messages; the site's default language is zh-hans."""
+    with translation.override("en"):
+        yield
+
+
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -106,7 +114,7 @@ def test_an_updated_guide_is_a_new_feed_entry_that_links_to_the_change(client):
     zh, _en = published_pair()
     GuideRevision.objects.create(guide=zh, number=2, note="第 2 步换了新按钮", data={})
     _root, entries = feed_entries(client, "/zh-hans/feed/")
-    assert entries[0]["title"].endswith("(updated)")
+    assert entries[0]["title"].endswith("（已更新）")  # the guide is in Chinese
     assert entries[0]["id"] == f"http://testserver{zh.get_absolute_url()}#revision-2"
     html = client.get(zh.get_absolute_url()).content.decode()
     assert 'id="revision-2"' in html

@@ -309,3 +309,11 @@ def test_the_version_pages_are_keyed_on_follows_every_bump_at_once():
     caching.bump_content_version()
     second = pagecache.content_version()
     assert second != first and second == caching.content_version()
+
+
+def test_a_query_string_never_reaches_the_cached_language_links(client):
+    carrier = carrier_with_channels()
+    path = reverse("kb:carrier", kwargs={"slug": carrier.slug})
+    poisoned = client.get(path, {"utm": "EVILMARKER"}).content.decode()
+    assert "EVILMARKER" not in poisoned
+    assert "EVILMARKER" not in client.get(path).content.decode()

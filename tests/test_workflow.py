@@ -223,3 +223,63 @@ def test_countrywide_guides_are_unique_per_country_task_language():
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         factories.guide(carrier_obj=None, status=Status.PUBLISHED, country=factories.country("it"))
+
+
+def test_a_stale_click_cannot_undo_a_newer_transition(editor, reviewer):
+    guide = _in_review(editor)
+    stale = Guide.objects.get(pk=guide.pk)  # what a second reviewer's open page still holds
+    workflow.guide_publish(guide=guide, user=reviewer)
+    with pytest.raises(workflow.WorkflowError):
+        workflow.guide_reject(guide=stale, user=factories.reviewer("late"), reason="outdated")
+    guide.refresh_from_db()
+    assert guide.status == Status.PUBLISHED
+
+
+def test_a_transition_on_a_pending_copy_that_was_published_meanwhile_is_refused(
+    editor, reviewer, second_reviewer
+):
+    live = workflow.guide_publish(guide=_in_review(editor), user=reviewer)
+    copy = workflow.guide_start_change(guide=live, user=editor)
+    workflow.guide_submit(guide=copy, user=editor)
+    workflow.guide_publish(guide=copy, user=second_reviewer)
+    with pytest.raises(workflow.WorkflowError):
+        workflow.guide_discard_change(guide=copy, user=editor)
+
+
+def test_reviewer_who_edited_a_pending_copy_cannot_publish_it_after_an_editor_saves_it(
+    client, editor, reviewer, second_reviewer
+):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    live = workflow.guide_publish(guide=_in_review(editor), user=second_reviewer)
+    copy = workflow.guide_start_change(guide=live, user=editor)
+    # The reviewer writes in the pending change (as the admin records it) ...
+    LogEntry.objects.create(
+        user=reviewer,
+        content_type=ContentType.objects.get_for_model(Guide),
+        object_id=str(copy.pk),
+        object_repr=str(copy),
+        action_flag=CHANGE,
+    )
+    # ... then an editor saves and submits it.
+    copy.updated_by = editor
+    copy.save()
+    workflow.guide_submit(guide=copy, user=editor)
+    with pytest.raises(PermissionDenied):
+        workflow.guide_publish(guide=copy, user=reviewer)
+    assert workflow.guide_publish(guide=copy, user=second_reviewer).status == Status.PUBLISHED
+
+
+def test_an_unreachable_cache_does_not_block_editorial_work(monkeypatch, editor, reviewer):
+    from kb import caching
+
+    live = workflow.guide_publish(guide=_in_review(editor), user=reviewer)
+
+    def cache_down():
+        raise ConnectionError("cache is down")
+
+    monkeypatch.setattr(caching, "bump_content_version", cache_down)
+    workflow.guide_verify(guide=live, user=editor)
+    live.refresh_from_db()
+    assert live.last_verified_at is not None

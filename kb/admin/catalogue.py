@@ -18,6 +18,10 @@ class CatalogueAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
         hooks.catalogue_changed()
 
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        hooks.catalogue_changed()
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         hooks.catalogue_changed()

@@ -470,9 +470,10 @@ class GuideAdmin(admin.ModelAdmin):
                 )
                 message = _("The pending change was discarded.")
             elif name == "revert":
-                revision = get_object_or_404(
-                    GuideRevision, guide=guide, number=request.POST.get("revision") or 0
-                )
+                number = request.POST.get("revision", "")
+                if not number.isdigit():
+                    raise Http404
+                revision = get_object_or_404(GuideRevision, guide=guide, number=int(number))
                 target = workflow.guide_revert(revision=revision, user=request.user)
                 message = _("The old revision is now a pending change for review.")
             else:

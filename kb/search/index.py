@@ -96,12 +96,13 @@ def rebuild(*, batch: int = BATCH, progress=None) -> RebuildReport:
     """Delete every index row and make them again from the published guides, in one transaction."""
     started = time.perf_counter()
     count = 0
-    with transaction.atomic():
+    backend = get_backend()
+    with transaction.atomic(), backend.bulk_load():
         SearchDocument.objects.all().delete()
         for documents in _published_batches(batch):
             SearchDocument.objects.bulk_create(documents)
             count += len(documents)
             if progress:
                 progress(count)
-    get_backend().optimize()
+    backend.optimize()
     return RebuildReport(documents=count, seconds=time.perf_counter() - started)

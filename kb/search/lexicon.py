@@ -89,7 +89,9 @@ class Lexicon:
         found: dict[str, None] = {}
         for size in range(len(word) - limit, len(word) + limit + 1):
             for position in (0, 1):
-                found.update(dict.fromkeys(self._by_letter.get((position, word[position], size), ())))
+                found.update(
+                    dict.fromkeys(self._by_letter.get((position, word[position], size), ()))
+                )
         return list(found)
 
     def of_kind(self, kind: str) -> list[Entity]:

@@ -197,6 +197,8 @@ def _add_text_scores(hits: list[Hit], words: set[str], language: str) -> None:
         leaders[guide_id].text += WEIGHT_IN_BODY * found
         leaders[guide_id].score += WEIGHT_TEXT * WEIGHT_IN_BODY * found / best
     _order(hits, language)
+
+
 def _selective_terms(analysis: Analysis, backend, using: str, version: int) -> list[str]:
     """The query's text terms without the very common ones, on a large catalogue.
 

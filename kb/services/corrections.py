@@ -289,6 +289,27 @@ def pending_change_of(correction: Correction) -> Guide | None:
     ).first()
 
 
+def _same_text(a: str, b: str) -> bool:
+    return " ".join((a or "").split()) == " ".join((b or "").split())
+
+
+def _reported_step_in(copy: Guide, correction: Correction) -> Step | None:
+    """The step of the pending copy that the reader saw, found by its text, not its number:
+    an editor may have inserted or moved steps in the pending change since."""
+    steps = list(copy.steps.all())
+    for same in (
+        lambda s: _same_text(s.body, correction.current_text),
+        lambda s: s.title == correction.step_title,
+    ):
+        found = [s for s in steps if same(s)]
+        if len(found) == 1:
+            return found[0]
+        at_position = [s for s in found if s.position == correction.step_position]
+        if len(at_position) == 1:
+            return at_position[0]
+    return None
+
+
 def _insert_step_after(copy: Guide, position: int, text: str) -> Step:
     steps = copy.steps.filter(position__gt=position)
     steps.update(position=F("position") + 10_000)
@@ -330,20 +351,21 @@ def correction_accept(
         )
 
     position = correction.step_position
-    if position and correction.kind == Kind.MISSING:
-        if position > copy.steps.count():
-            position = copy.steps.count()
-        _insert_step_after(copy, position, text)
-        applied = _("Inserted as a new step after step %(n)s.") % {"n": position}
-    elif position:
-        step = copy.steps.filter(position=position).first()
+    if position:
+        step = _reported_step_in(copy, correction)
         if step is None:
             raise CorrectionError(
-                _("The guide no longer has a step %(n)s: apply the text by hand.") % {"n": position}
+                _(
+                    "The step the reader reported has changed in the pending change: apply the text by hand."
+                )
             )
+    if position and correction.kind == Kind.MISSING:
+        _insert_step_after(copy, step.position, text)
+        applied = _("Inserted as a new step after step %(n)s.") % {"n": step.position}
+    elif position:
         step.body = text
         step.save()
-        applied = _("Applied to step %(n)s.") % {"n": position}
+        applied = _("Applied to step %(n)s.") % {"n": step.position}
     else:
         applied = _("Not tied to a step: apply it by hand in the pending change.")
     copy.updated_by = user
@@ -362,7 +384,7 @@ def correction_accept(
         detail += " " + _("Applied with the reviewer's changes:") + "\n" + text
     _record(correction, Action.ACCEPTED, user, note=detail, from_status=previous)
     if submit:
-        workflow.guide_submit(
+        copy = workflow.guide_submit(
             guide=copy,
             user=user,
             note=_("Reader's correction %(code)s") % {"code": correction.display_code},

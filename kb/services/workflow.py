@@ -53,8 +53,34 @@ def _record(guide, action, user, *, note="", from_status="", to_status="", revis
     )
 
 
+def _lock(guide: Guide) -> Guide:
+    """The guide's row as it is now, locked until the transaction ends."""
+    try:
+        return Guide.objects.select_for_update().get(pk=guide.pk)
+    except Guide.DoesNotExist:
+        raise WorkflowError(_("This guide or pending change no longer exists.")) from None
+
+
+def contributor_ids(guide: Guide) -> set[int]:
+    """Everyone who wrote this version: its author, submitter, last editor, and anyone who
+    saved it in the admin since it was opened (a pending copy) or last published."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    ids = {guide.created_by_id, guide.updated_by_id, guide.submitted_by_id}
+    since = guide.created_at if guide.is_pending_copy else guide.content_updated_at
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Guide), object_id=str(guide.pk)
+    )
+    if since is not None:
+        entries = entries.filter(action_time__gte=since)
+    ids.update(entries.values_list("user_id", flat=True))
+    ids.discard(None)
+    return ids
+
+
 def is_own_change(guide: Guide, user) -> bool:
-    return user.pk is not None and user.pk in (guide.updated_by_id, guide.submitted_by_id)
+    return user.pk is not None and user.pk in contributor_ids(guide)
 
 
 def guide_record_created(*, guide: Guide, user, imported: bool = False, note: str = "") -> None:
@@ -71,7 +97,7 @@ def guide_record_created(*, guide: Guide, user, imported: bool = False, note: st
 def guide_start_change(*, guide: Guide, user) -> Guide:
     """Open (or return the open) pending copy of a published guide for editing."""
     _require(user, PERM_CHANGE)
-    guide = Guide.objects.select_for_update().get(pk=guide.pk)
+    guide = _lock(guide)
     _require_status(guide, Status.PUBLISHED)
     existing = guide.pending_versions.first()
     if existing is not None:
@@ -85,6 +111,7 @@ def guide_start_change(*, guide: Guide, user) -> Guide:
 @transaction.atomic
 def guide_submit(*, guide: Guide, user, note: str = "") -> Guide:
     _require(user, PERM_CHANGE)
+    guide = _lock(guide)
     _require_status(guide, Status.DRAFT)
     if not guide.steps.exists():
         raise WorkflowError(_("Add at least one step before submitting the guide for review."))
@@ -107,6 +134,7 @@ def guide_submit(*, guide: Guide, user, note: str = "") -> Guide:
 def guide_reject(*, guide: Guide, user, reason: str) -> Guide:
     """Send a guide in review back to its editor, with the reason."""
     _require(user, PERM_PUBLISH)
+    guide = _lock(guide)
     _require_status(guide, Status.IN_REVIEW)
     if not (reason or "").strip():
         raise WorkflowError(_("Say why the guide goes back to draft."))
@@ -142,7 +170,7 @@ def _check_no_conflict(guide: Guide, target: Guide) -> None:
 def guide_publish(*, guide: Guide, user, note: str = "") -> Guide:
     """Publish a guide in review (or a pending change, onto its live guide). Returns the live guide."""
     _require(user, PERM_PUBLISH)
-    guide = Guide.objects.select_for_update().get(pk=guide.pk)
+    guide = _lock(guide)
     _require_status(guide, Status.IN_REVIEW)
     if is_own_change(guide, user) and not settings.KB_ALLOW_SELF_PUBLISH:
         raise PermissionDenied(_("Another reviewer must publish a change you made yourself."))
@@ -196,6 +224,7 @@ def guide_publish(*, guide: Guide, user, note: str = "") -> Guide:
 @transaction.atomic
 def guide_archive(*, guide: Guide, user, reason: str = "") -> Guide:
     _require(user, PERM_PUBLISH)
+    guide = _lock(guide)
     _require_status(guide, Status.PUBLISHED)
     for copy in guide.pending_versions.all():
         _record(guide, Action.DISCARDED, user, note=_("Discarded because the guide was archived."))
@@ -218,6 +247,7 @@ def guide_archive(*, guide: Guide, user, reason: str = "") -> Guide:
 def guide_return_to_draft(*, guide: Guide, user, reason: str) -> Guide:
     """Take a published or archived guide back to draft, off the public site."""
     _require(user, PERM_PUBLISH)
+    guide = _lock(guide)
     _require_status(guide, Status.PUBLISHED, Status.ARCHIVED)
     if guide.is_pending_copy:
         raise WorkflowError(_("A pending change is already a draft."))
@@ -238,6 +268,7 @@ def guide_return_to_draft(*, guide: Guide, user, reason: str) -> Guide:
 def guide_discard_change(*, guide: Guide, user, reason: str = "") -> Guide:
     """Delete a pending copy; the live guide is untouched. Returns the live guide."""
     _require(user, PERM_CHANGE)
+    guide = _lock(guide)
     if not guide.is_pending_copy:
         raise WorkflowError(_("Only a pending change can be discarded."))
     live = guide.draft_of
@@ -250,6 +281,7 @@ def guide_discard_change(*, guide: Guide, user, reason: str = "") -> Guide:
 def guide_verify(*, guide: Guide, user, note: str = "") -> Guide:
     """Record that an editor checked the published guide against the carrier's pages today."""
     _require(user, PERM_VERIFY)
+    guide = _lock(guide)
     _require_status(guide, Status.PUBLISHED)
     now = timezone.now()
     guide.last_verified_at, guide.last_verified_by = now, user

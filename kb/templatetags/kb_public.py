@@ -38,7 +38,10 @@ def og_locale(code):
 def alternates_for_path(request) -> list[dict]:
     """The current page in each language, for pages that exist in both (catalogue pages)."""
     current = get_language()
-    query = request.GET.urlencode()
+    # Only the search page is about its query; elsewhere the query string is dropped, so that a
+    # cached page never carries what one visitor put in their address.
+    match = getattr(request, "resolver_match", None)
+    query = request.GET.urlencode() if match and match.url_name == "search" else ""
     links = []
     for code, _name in settings.LANGUAGES:
         url = translate_url(request.path, code)

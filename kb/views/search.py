@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from kb.models import Guide, Language, Problem, Step
 from kb.search import gaps, snippets
 from kb.search.lexicon import CARRIER, COUNTRY, TASK
-from kb.search.query import MAX_QUERY_CHARS, facet_counts, filter_hits
+from kb.search.query import MAX_QUERY_CHARS, MAX_RESULTS, facet_counts, filter_hits
 from kb.search.query import search as run_search
 
 PAGE_SIZE = 10
@@ -187,7 +187,7 @@ def search(request):
         {
             "result": result,
             "total": len(hits),
-            "capped": len(result.hits) >= 200,
+            "capped": len(result.hits) >= MAX_RESULTS,
             "page": page,
             "items": _results(list(page.object_list), result.analysis, query),
             "facets": _facets(result.hits, selected, lexicon, query, language)

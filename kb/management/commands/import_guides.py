@@ -2,6 +2,7 @@ import json
 import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kb.importing.reading import SourcePathError, collect_files
@@ -31,6 +32,11 @@ class Command(BaseCommand):
             choices=[code for code, _label in Language.choices],
             help=_("Language of the articles (detected from the text when omitted)."),
         )
+
+    def execute(self, *args, **options):
+        # Reports are for operators and scripts: English, whatever the site's default language.
+        with translation.override("en"):
+            return super().execute(*args, **options)
 
     def handle(self, *args, paths, dry_run, as_json, language, **options):
         self.verbosity = options["verbosity"]

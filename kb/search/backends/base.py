@@ -62,8 +62,13 @@ class SearchBackend:
     def _known_terms(self, terms):
         raise NotImplementedError
 
+    @contextmanager
+    def bulk_load(self):
+        """Wrap the inserts of a rebuild (inside its transaction)."""
+        yield self
+
     def optimize(self) -> None:
-        """Compact the index after a rebuild."""
+        """Compact the index and refresh the planner's statistics after a rebuild."""
 
     def size_bytes(self) -> int | None:
         """Bytes taken by the index rows and structures, when the database can tell."""

@@ -74,9 +74,23 @@ class PostgresBackend(SearchBackend):
             cursor.execute("SELECT count(*) FROM kb_searchdocument")
             return cursor.fetchone()[0]
 
+    @contextmanager
+    def bulk_load(self):
+        # New entries wait in the GIN index's pending list and are merged in large batches.
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL gin_pending_list_limit = '256MB'")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        yield self
+
     def optimize(self) -> None:
         with self.connection.cursor() as cursor:
-            cursor.execute("ANALYZE kb_searchdocument")
+            if self.connection.in_atomic_block:
+                cursor.execute("ANALYZE kb_searchdocument")
+                cursor.execute("ANALYZE kb_guide")
+            else:
+                # Outside a transaction: also clear the rows the rebuild replaced.
+                cursor.execute("VACUUM ANALYZE kb_searchdocument")
+                cursor.execute("ANALYZE kb_guide")
 
     def size_bytes(self) -> int | None:
         with self.connection.cursor() as cursor:
