@@ -1,7 +1,26 @@
+import os
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+
+
+def _separate_redis_per_worker():
+    """xdist workers each get a Redis database of their own: a test's cache.clear() (FLUSHDB)
+    or content-version bump must not reach into another worker's tests."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    cache_settings = settings.CACHES["default"]
+    if not worker.startswith("gw") or "RedisCache" not in cache_settings["BACKEND"]:
+        return
+    number = int(worker[2:]) + 1
+    base = cache_settings["LOCATION"].rstrip("/")
+    head, _, tail = base.rpartition("/")
+    base = head if tail.isdigit() and head.count("/") >= 2 else base
+    cache_settings["LOCATION"] = f"{base}/{number % 16}"
+
+
+_separate_redis_per_worker()
 
 _DB_FIXTURES = {
     "db",
