@@ -4,6 +4,7 @@ import re
 from urllib.parse import quote_from_bytes
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -139,7 +140,7 @@ def test_a_carrier_and_task_without_a_guide_link_to_a_request(client, cat):
 # --- Search gaps ------------------------------------------------------------------------------
 def test_a_query_with_no_result_is_counted_without_personal_data(client, guides):
     page(client, "qqzz 13812345678 me@example.com")
-    page(client, "QQZZ 13812345678  me@example.com")
+    page(Client(REMOTE_ADDR="198.51.100.10"), "QQZZ 13812345678  me@example.com")
     gap = SearchGap.objects.get()
     assert gap.query == "qqzz # [email]"
     assert (gap.zero_results, gap.searches, gap.gap) == (2, 0, 2)
@@ -155,6 +156,14 @@ def test_a_results_page_is_a_gap_until_a_result_is_clicked(client, guides):
     assert response["Location"] == guides["tmobile_cancel"].get_absolute_url()
     gap.refresh_from_db()
     assert (gap.clicks, gap.gap) == (1, 0)
+
+
+def test_a_client_repeating_a_search_counts_once(client, guides):
+    for _ in range(5):
+        page(client, "qqzz")
+    assert SearchGap.objects.get().zero_results == 1
+    page(Client(REMOTE_ADDR="198.51.100.9"), "qqzz")
+    assert SearchGap.objects.get().zero_results == 2
 
 
 def test_later_pages_and_filters_are_not_counted_again(client, guides):

@@ -35,6 +35,18 @@ class GuideQuerySet(models.QuerySet):
         )
 
 
+def _staff_member():
+    """Who did something to a guide; kept as history, so the row survives the account."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+
 class Guide(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -140,30 +152,9 @@ class Guide(models.Model):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    created_by = _staff_member()
+    updated_by = _staff_member()
+    submitted_by = _staff_member()
 
     origin_file = models.CharField(_("imported from"), max_length=500, blank=True, editable=False)
     origin_hash = models.CharField(_("source hash"), max_length=64, blank=True, editable=False)

@@ -1,5 +1,9 @@
 """The search results page and the counted link from a result to its guide."""
 
+import hashlib
+import time
+
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from kb import ratelimit
 from kb.models import Guide, Language, Problem, Step
 from kb.search import gaps, snippets
 from kb.search.lexicon import CARRIER, COUNTRY, TASK
@@ -145,6 +150,18 @@ def _request_url(result):
     return reverse("kb:home")
 
 
+def _may_count_gap(request, query: str, language: str) -> bool:
+    """A client counts once per query a day, so a script repeating a search cannot inflate the
+    editors' search-gap list. One cache ``add``: atomic on every backend."""
+    day = int(time.time() // 86400)
+    digest = hashlib.sha256(f"{language}\x00{gaps.gap_query(query)}".encode()).hexdigest()[:24]
+    key = f"kb:gap-seen:{ratelimit.client_hash(request)}:{digest}:{day}"
+    try:
+        return cache.add(key, 1, 86400 + 3600)
+    except Exception:  # no cache: count it, as before
+        return True
+
+
 def search(request):
     language = get_language()
     raw = _clean(request.GET.get("q", ""))
@@ -181,7 +198,11 @@ def search(request):
     hits = filter_hits(result.hits, {kind: value for kind, (value, _) in selected.items()})
     page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
     params = {("lang" if k == "language" else k): slug for k, (_, slug) in selected.items()}
-    if request.GET.get("page", "1") == "1" and not selected:
+    if (
+        request.GET.get("page", "1") == "1"
+        and not selected
+        and _may_count_gap(request, query, language)
+    ):
         gaps.search_gap_record(query=query, language=language, found=bool(result.hits))
     context.update(
         {
