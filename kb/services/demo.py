@@ -18,14 +18,11 @@ from kb.models import (
     Guide,
     GuideEvent,
     GuideRevision,
-    Problem,
-    Source,
-    Step,
     SupportChannel,
     Task,
 )
 from kb.services import hooks
-from kb.services.snapshots import snapshot
+from kb.services.snapshots import replace_children, snapshot
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 ORIGIN_PREFIX = "demo:"
@@ -160,31 +157,21 @@ def _create_guide(path: Path, data: dict, originals: dict) -> Guide:
         last_verified_at=verified,
         origin_file=f"{ORIGIN_PREFIX}{path.name}",
     )
-    for position, step in enumerate(data.get("steps", []), start=1):
-        Step(
-            guide=guide,
-            position=position,
-            title=step["title"],
-            body=step.get("body") or "",
-            tip=step.get("tip") or "",
-            warning=step.get("warning") or "",
-        ).save()
-    for position, problem in enumerate(data.get("problems", []), start=1):
-        Problem(
-            guide=guide,
-            position=position,
-            symptom=problem["symptom"],
-            cause=problem.get("cause") or "",
-            solution=problem.get("solution") or "",
-        ).save()
-    for position, source in enumerate(data.get("sources", []), start=1):
-        Source.objects.create(
-            guide=guide,
-            position=position,
-            url=source["url"],
-            title=source.get("title") or source["url"],
-            accessed_on=_date(source.get("accessed_on")),
-        )
+    replace_children(
+        guide,
+        {
+            "steps": data.get("steps", []),
+            "problems": data.get("problems", []),
+            "sources": [
+                {
+                    "url": source["url"],
+                    "title": source.get("title") or source["url"],
+                    "accessed_on": _date(source.get("accessed_on")),
+                }
+                for source in data.get("sources", [])
+            ],
+        },
+    )
     GuideEvent.objects.create(
         guide=guide, action=GuideEvent.Action.CREATED, note="demo content", to_status=status
     )

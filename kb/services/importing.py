@@ -20,7 +20,8 @@ from kb.importing.detection import Catalogue, Detection, detect
 from kb.importing.parsing import Article, parse_article
 from kb.importing.promo import strip_promotion
 from kb.importing.reading import ArticleError, read_article
-from kb.models import Guide, Language, Problem, Step
+from kb.models import Guide, Language
+from kb.services.snapshots import replace_children
 from kb.services.workflow import guide_record_created
 
 CREATED, UPDATED, FAILED = "created", "updated", "failed"
@@ -191,26 +192,13 @@ def _save_draft(
     guide.full_clean()
     guide.save()
 
-    if status == UPDATED:
-        guide.steps.all().delete()
-        guide.problems.all().delete()
-    for position, step in enumerate(article.steps, start=1):
-        Step.objects.create(
-            guide=guide,
-            position=position,
-            title=step.title,
-            body=step.body,
-            tip=step.tip,
-            warning=step.warning,
-        )
-    for position, problem in enumerate(article.problems, start=1):
-        Problem.objects.create(
-            guide=guide,
-            position=position,
-            symptom=problem.symptom,
-            cause=problem.cause,
-            solution=problem.solution,
-        )
+    replace_children(
+        guide,
+        {
+            "steps": [asdict(step) for step in article.steps],
+            "problems": [asdict(problem) for problem in article.problems],
+        },
+    )
     if source_changed:
         note = (
             _("Imported from %(file)s") if status == CREATED else _("Re-imported from %(file)s")

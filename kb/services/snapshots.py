@@ -47,29 +47,32 @@ def snapshot(guide: Guide) -> dict:
     }
 
 
-def apply_snapshot(guide: Guide, data: dict, *, fields_only: bool = False) -> Guide:
+def apply_snapshot(guide: Guide, data: dict) -> Guide:
     """Write the content in ``data`` onto ``guide`` (saved) and replace its children."""
     for field, value in data["guide"].items():
         if field in GUIDE_FIELDS:
             setattr(guide, field, value)
     guide.save()
-    if fields_only:
-        return guide
+    replace_children(guide, data)
+    return guide
+
+
+def replace_children(guide: Guide, data: dict) -> None:
+    """Replace the guide's steps, problems and sources with those in ``data``, numbered 1..n."""
     guide.steps.all().delete()
     guide.problems.all().delete()
     guide.sources.all().delete()
     for position, item in enumerate(data.get("steps", []), start=1):
-        Step(guide=guide, position=position, **{k: item.get(k, "") for k in STEP_FIELDS}).save()
+        Step(guide=guide, position=position, **{k: item.get(k) or "" for k in STEP_FIELDS}).save()
     for position, item in enumerate(data.get("problems", []), start=1):
         Problem(
-            guide=guide, position=position, **{k: item.get(k, "") for k in PROBLEM_FIELDS}
+            guide=guide, position=position, **{k: item.get(k) or "" for k in PROBLEM_FIELDS}
         ).save()
     for position, item in enumerate(data.get("sources", []), start=1):
         Source.objects.create(
             guide=guide,
             position=position,
-            url=item.get("url", ""),
-            title=item.get("title", ""),
+            url=item.get("url") or "",
+            title=item.get("title") or "",
             accessed_on=item.get("accessed_on") or None,
         )
-    return guide

@@ -25,31 +25,28 @@ class Command(BaseCommand):
         try:
             report = load_demo()
         except DemoDataError as exc:
-            for problem in exc.problems:
-                self.stderr.write(f"error: {problem}")
-            raise CommandError(
-                f"{len(exc.problems)} problem(s) in the demo data; nothing was loaded"
-            ) from None
+            self._fail(exc, f"{len(exc.problems)} problem(s) in the demo data; nothing was loaded")
         for kind in ("countries", "tasks", "carriers", "guides"):
             self.stdout.write(
                 f"{kind}: {report.created.get(kind, 0)} created, {report.kept.get(kind, 0)} already there"
             )
         reviewer = None
-        if no_accounts:
-            pass
-        elif not settings.DEBUG:
+        if not no_accounts and not settings.DEBUG:
             self.stdout.write("accounts: none created (DJANGO_DEBUG is off; use createsuperuser)")
-        else:
+        elif not no_accounts:
             for username, password in self._demo_accounts():
                 self.stdout.write(f"login: {username} / {password}")
             reviewer = User.objects.get(username="demo-reviewer")
         try:
             created = load_demo_corrections(reviewer=reviewer)
         except DemoDataError as exc:
-            for problem in exc.problems:
-                self.stderr.write(f"error: {problem}")
-            raise CommandError("the demo corrections could not be loaded") from None
+            self._fail(exc, "the demo corrections could not be loaded")
         self.stdout.write(f"corrections: {created} created")
+
+    def _fail(self, exc: DemoDataError, summary: str):
+        for problem in exc.problems:
+            self.stderr.write(f"error: {problem}")
+        raise CommandError(summary) from None
 
     def _demo_accounts(self):
         """Demo accounts with random passwords, kept in var/ so a second run reuses them."""
