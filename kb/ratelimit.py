@@ -17,8 +17,8 @@ expires within its window (an expired row is the one case where the database cac
 is not atomic). A cache error counts as "limited": the limit fails closed.
 
 The sender key (``client_hash``) is an HMAC of the client address, never the address itself.
-Behind proxies, ``KB_TRUSTED_PROXY_COUNT`` says how many of them append to X-Forwarded-For;
-with the default 0 the header is ignored, so a spoofed header changes nothing.
+X-Forwarded-For is believed only from the proxies listed in ``KB_TRUSTED_PROXIES``; with the
+default (none) the header is ignored, so a spoofed header changes nothing.
 """
 
 import hashlib
@@ -114,22 +114,54 @@ def _hit_slots(cache, base, rate, timeout) -> bool:
 
 
 # --- the client and its key -------------------------------------------------------------------
+def _trusted_networks():
+    raw = tuple(getattr(settings, "KB_TRUSTED_PROXIES", ()) or ())
+    cached = _NETWORKS.get(raw)
+    if cached is None:
+        try:
+            cached = tuple(ipaddress.ip_network(item.strip(), strict=False) for item in raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"KB_TRUSTED_PROXIES: {exc}") from None
+        _NETWORKS.clear()
+        _NETWORKS[raw] = cached
+    return cached
+
+
+_NETWORKS: dict[tuple, tuple] = {}
+
+
+def _is_trusted(value: str, networks) -> bool:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
+
+
 def client_ip(request) -> str:
-    """The client address: REMOTE_ADDR, or the entry the trusted proxies vouch for."""
-    remote = request.META.get("REMOTE_ADDR", "") or ""
-    trusted = max(0, int(getattr(settings, "KB_TRUSTED_PROXY_COUNT", 0) or 0))
-    if trusted:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        # Each trusted proxy appends the address it was connected from, so the client is the
-        # entry added by the outermost trusted proxy; anything left of it is client-supplied.
-        if len(forwarded) >= trusted:
-            candidate = forwarded[-trusted]
-            if _valid_ip(candidate):
-                return candidate
+    """The client address: REMOTE_ADDR, unless it is a trusted proxy (``KB_TRUSTED_PROXIES``).
+
+    Then X-Forwarded-For is read from the right: each proxy appends the address it was
+    connected from, so the client is the rightmost entry that is not itself a trusted proxy.
+    Whatever a client put in the header lies to the left of that and is never believed. Django
+    admin login throttling (django-axes) reads the address through this function too.
+    """
+    remote = (request.META.get("REMOTE_ADDR", "") or "").strip()
+    networks = _trusted_networks()
+    if not networks or not _is_trusted(remote, networks):
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    for candidate in reversed(forwarded):
+        if not _valid_ip(candidate):
+            return remote  # a broken chain: believe only the connection
+        if not _is_trusted(candidate, networks):
+            return candidate
     return remote
 
 

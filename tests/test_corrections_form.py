@@ -280,7 +280,7 @@ def test_rate_limit_answers_429_and_keeps_the_text(client, guide, settings):
 
 def test_spoofed_forwarded_for_does_not_get_around_the_rate_limit(client, guide, settings):
     settings.KB_CORRECTION_RATE = "1/h"
-    settings.KB_TRUSTED_PROXY_COUNT = 0  # no proxy in front: X-Forwarded-For is the client's
+    settings.KB_TRUSTED_PROXIES = []  # no proxy in front: X-Forwarded-For is the client's
     step = guide.steps.get(position=1)
     assert (
         client.post(step_url(guide), form_data(guide, step, proposed_text="一")).status_code == 302
@@ -297,7 +297,7 @@ def test_spoofed_forwarded_for_does_not_get_around_the_rate_limit(client, guide,
 
 def test_behind_one_proxy_only_the_address_it_appended_counts(client, guide, settings):
     settings.KB_CORRECTION_RATE = "1/h"
-    settings.KB_TRUSTED_PROXY_COUNT = 1
+    settings.KB_TRUSTED_PROXIES = ["127.0.0.1/32"]
     step = guide.steps.get(position=1)
     first = client.post(
         step_url(guide),
