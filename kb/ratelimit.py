@@ -14,7 +14,8 @@ both atomic on a cache shared by every process:
 
 Keys include the window number and live a little longer than their window, so a key never
 expires within its window (an expired row is the one case where the database cache's ``add``
-is not atomic). A cache error counts as "limited": the limit fails closed.
+is not atomic). A cache error counts as "limited" (the limit fails closed) unless the caller
+asks for ``None`` to count another way (corrections count their own rows in the database).
 
 The sender key (``client_hash``) is an HMAC of the client address, never the address itself.
 X-Forwarded-For is believed only from the proxies listed in ``KB_TRUSTED_PROXIES``; with the
@@ -71,8 +72,19 @@ def _uses_atomic_incr(cache) -> bool:
     return isinstance(cache, ATOMIC_INCR_BACKENDS)
 
 
-def hit(scope: str, ident: str, rate: Rate | None, *, cache=None, strategy: str = "auto") -> bool:
-    """Count one hit for ``ident`` in ``scope``; True when it is within ``rate``."""
+def hit(
+    scope: str,
+    ident: str,
+    rate: Rate | None,
+    *,
+    cache=None,
+    strategy: str = "auto",
+    on_error: bool | None = False,
+) -> bool | None:
+    """Count one hit for ``ident`` in ``scope``; True when it is within ``rate``.
+
+    When the cache fails (down, or past its socket timeout) the answer is ``on_error``: False
+    (limited) by default, None for a caller that counts another way instead."""
     if rate is None:
         return True
     cache = cache or default_cache
@@ -86,10 +98,8 @@ def hit(scope: str, ident: str, rate: Rate | None, *, cache=None, strategy: str 
             return _hit_incr(cache, base, rate, timeout)
         return _hit_slots(cache, base, rate, timeout)
     except Exception as exc:  # an unreachable cache must not let a flood through
-        logger.warning(
-            "rate limit %s: cache error %s, counted as limited", scope, type(exc).__name__
-        )
-        return False
+        logger.warning("rate limit %s: cache error %s", scope, type(exc).__name__)
+        return on_error
 
 
 def _hit_incr(cache, base, rate, timeout) -> bool:
