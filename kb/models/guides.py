@@ -405,6 +405,8 @@ class GuideEvent(models.Model):
         CREATED = "created", _("Created")
         IMPORTED = "imported", _("Imported")
         EDIT_STARTED = "edit_started", _("Started a change")
+        EDITED = "edited", _("Edited")
+        CORRECTION_APPLIED = "correction_applied", _("Reader's correction applied")
         SUBMITTED = "submitted", _("Submitted for review")
         REJECTED = "rejected", _("Sent back to draft")
         PUBLISHED = "published", _("Published")

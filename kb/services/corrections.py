@@ -13,10 +13,9 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from kb import ratelimit
 from kb.models import ClientHashKey, Correction, CorrectionEvent, Guide, Step
 from kb.models.corrections import CODE_ALPHABET, CODE_LENGTH
 from kb.services import spam, workflow
+from kb.services._common import lock, make_room, require_perm, same_text
 
 logger = logging.getLogger("kb.corrections")
 
@@ -51,11 +51,6 @@ class RateLimited(Exception):
     """The sender (or the guide) is over its rate limit."""
 
 
-def _require(user, perm: str) -> None:
-    if not (user and user.is_active and user.has_perm(perm)):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
 def _record(correction, action, user=None, *, note="", from_status="", to_status=""):
     return CorrectionEvent.objects.create(
         correction=correction,
@@ -68,7 +63,11 @@ def _record(correction, action, user=None, *, note="", from_status="", to_status
 
 
 def _locked(correction: Correction) -> Correction:
-    return Correction.objects.select_for_update().select_related("guide").get(pk=correction.pk)
+    return lock(
+        Correction.objects.select_related("guide"),
+        correction.pk,
+        CorrectionError(_("This correction no longer exists.")),
+    )
 
 
 def _require_status(correction: Correction, *allowed: str) -> None:
@@ -205,7 +204,7 @@ def _clean_note(note: str) -> str:
 
 @transaction.atomic
 def correction_start_review(*, correction: Correction, user) -> Correction:
-    _require(user, PERM_TRIAGE)
+    require_perm(user, PERM_TRIAGE)
     correction = _locked(correction)
     _require_status(correction, Status.RECEIVED)
     correction.status = Status.REVIEWING
@@ -217,7 +216,7 @@ def correction_start_review(*, correction: Correction, user) -> Correction:
 @transaction.atomic
 def correction_reject(*, correction: Correction, user, reason: str, note: str = "") -> Correction:
     """Reject with a reason from the list and a note; both are shown on the status page."""
-    _require(user, PERM_TRIAGE)
+    require_perm(user, PERM_TRIAGE)
     if reason not in Correction.RejectReason.values:
         raise CorrectionError(_("Choose a reason from the list."))
     note = _clean_note(note)
@@ -232,7 +231,7 @@ def correction_reject(*, correction: Correction, user, reason: str, note: str = 
 def correction_mark_duplicate(
     *, correction: Correction, user, original: Correction, note: str = ""
 ) -> Correction:
-    _require(user, PERM_TRIAGE)
+    require_perm(user, PERM_TRIAGE)
     note = _clean_note(note)
     correction = _locked(correction)
     _require_status(correction, Status.RECEIVED, Status.REVIEWING, Status.SPAM)
@@ -253,7 +252,7 @@ def correction_mark_duplicate(
 @transaction.atomic
 def correction_mark_spam(*, correction: Correction, user, note: str = "") -> Correction:
     """Confirm as spam (also a report the rules flagged). Nobody is notified."""
-    _require(user, PERM_TRIAGE)
+    require_perm(user, PERM_TRIAGE)
     note = _clean_note(note)
     correction = _locked(correction)
     _require_status(correction, Status.RECEIVED, Status.REVIEWING, Status.SPAM)
@@ -266,7 +265,7 @@ def correction_mark_spam(*, correction: Correction, user, note: str = "") -> Cor
 @transaction.atomic
 def correction_rescue(*, correction: Correction, user) -> Correction:
     """Not spam after all: back in the queue as received (the rules' reasons stay on record)."""
-    _require(user, PERM_TRIAGE)
+    require_perm(user, PERM_TRIAGE)
     correction = _locked(correction)
     _require_status(correction, Status.SPAM)
     correction.status = Status.RECEIVED
@@ -289,16 +288,12 @@ def pending_change_of(correction: Correction) -> Guide | None:
     ).first()
 
 
-def _same_text(a: str, b: str) -> bool:
-    return " ".join((a or "").split()) == " ".join((b or "").split())
-
-
 def _reported_step_in(copy: Guide, correction: Correction) -> Step | None:
     """The step of the pending copy that the reader saw, found by its text, not its number:
     an editor may have inserted or moved steps in the pending change since."""
     steps = list(copy.steps.all())
     for same in (
-        lambda s: _same_text(s.body, correction.current_text),
+        lambda s: same_text(s.body, correction.current_text),
         lambda s: s.title == correction.step_title,
     ):
         found = [s for s in steps if same(s)]
@@ -311,9 +306,7 @@ def _reported_step_in(copy: Guide, correction: Correction) -> Step | None:
 
 
 def _insert_step_after(copy: Guide, position: int, text: str) -> Step:
-    steps = copy.steps.filter(position__gt=position)
-    steps.update(position=F("position") + 10_000)
-    copy.steps.filter(position__gt=10_000).update(position=F("position") - 10_000 + 1)
+    make_room(copy.steps.all(), position + 1)
     first_line = text.strip().splitlines()[0].lstrip("#>*-0123456789. ").strip()
     title = (first_line or _("New step"))[:80]
     step = Step(guide=copy, position=position + 1, title=title, body=text)
@@ -332,7 +325,7 @@ def correction_accept(
     in the pending change. With ``submit`` the change goes to review, where another reviewer
     publishes it.
     """
-    _require(user, PERM_ACCEPT)
+    require_perm(user, PERM_ACCEPT)
     note = _clean_note(note)
     correction = _locked(correction)
     # An accepted correction whose pending change was discarded may be accepted again.
@@ -368,8 +361,15 @@ def correction_accept(
         applied = _("Applied to step %(n)s.") % {"n": step.position}
     else:
         applied = _("Not tied to a step: apply it by hand in the pending change.")
-    copy.updated_by = user
-    copy.save()
+    # Who wrote the text decides who may publish it: the reader, unless the accepter rewrote it.
+    rewritten = bool(position) and not same_text(text, correction.proposed_text)
+    workflow.guide_record_correction(
+        guide=copy,
+        user=user,
+        rewritten=rewritten,
+        note=_("Reader's correction %(code)s: %(applied)s")
+        % {"code": correction.display_code, "applied": applied},
+    )
 
     previous = correction.status
     correction.status = Status.ACCEPTED
