@@ -302,12 +302,7 @@ class GuideAdmin(admin.ModelAdmin):
                 has_pending=Exists(pending),
                 votes_yes=_count(GuideFeedback.objects.filter(guide=OuterRef("pk"), helpful=True)),
                 votes_no=_count(GuideFeedback.objects.filter(guide=OuterRef("pk"), helpful=False)),
-                open_corrections=_count(
-                    Correction.objects.filter(
-                        guide=OuterRef("pk"),
-                        status__in=(Correction.Status.RECEIVED, Correction.Status.REVIEWING),
-                    )
-                ),
+                open_corrections=_count(Correction.objects.waiting().filter(guide=OuterRef("pk"))),
             )
         )
 

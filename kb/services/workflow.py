@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -348,12 +348,7 @@ def guide_reject(*, guide: Guide, user, reason: str) -> Guide:
 
 
 def _check_no_conflict(guide: Guide, target: Guide) -> None:
-    clash = Guide.objects.published().exclude(pk=target.pk).filter(language=guide.language)
-    if guide.carrier_id:
-        same_topic = Q(carrier_id=guide.carrier_id, task_id=guide.task_id)
-    else:
-        same_topic = Q(carrier__isnull=True, country_id=guide.country_id, task_id=guide.task_id)
-    other = clash.filter(same_topic | Q(slug=guide.slug)).first()
+    other = Guide.objects.clashing_with(guide, exclude_pk=target.pk).first()
     if other is not None:
         raise WorkflowError(
             _("“%(title)s” is already published for this topic or address; archive it first.")
