@@ -22,6 +22,9 @@ def _separate_redis_per_worker():
 
 _separate_redis_per_worker()
 
+# Test users log in with a password; hashing it the production way costs most of a test's time.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 _DB_FIXTURES = {
     "db",
     "transactional_db",

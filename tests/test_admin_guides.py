@@ -44,7 +44,7 @@ def test_reviewer_publishes_through_the_button(client):
     editor, reviewer = factories.editor("ed"), factories.reviewer("rev")
     guide = workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor)
     _login(client, reviewer)
-    _transition(client, guide, "publish", note="first")
+    _transition(client, guide, "publish", note="first", version=workflow.version_token(guide))
     guide.refresh_from_db()
     assert guide.status == Status.PUBLISHED
     assert guide.revisions.get().note == "first"

@@ -27,6 +27,21 @@ class GuideQuerySet(models.QuerySet):
         """What readers may see: published guides, never a pending copy."""
         return self.filter(status=Guide.Status.PUBLISHED, draft_of__isnull=True)
 
+    def clashing_with(self, guide, *, exclude_pk=None):
+        """Published guides that ``guide`` could not be published beside: the same topic (carrier
+        or country-wide, task, plan type, language) or the same address."""
+        if guide.carrier_id:
+            same_topic = Q(carrier_id=guide.carrier_id, task_id=guide.task_id)
+        else:
+            same_topic = Q(carrier__isnull=True, country_id=guide.country_id, task_id=guide.task_id)
+        same_topic &= Q(plan_type=guide.plan_type)
+        return (
+            self.published()
+            .filter(language=guide.language)
+            .filter(same_topic | Q(slug=guide.slug))
+            .exclude(pk=exclude_pk)
+        )
+
     def originals(self):
         return self.filter(draft_of__isnull=True)
 
@@ -429,6 +444,8 @@ class GuideEvent(models.Model):
         CREATED = "created", _("Created")
         IMPORTED = "imported", _("Imported")
         EDIT_STARTED = "edit_started", _("Started a change")
+        EDITED = "edited", _("Edited")
+        CORRECTION_APPLIED = "correction_applied", _("Reader's correction applied")
         SUBMITTED = "submitted", _("Submitted for review")
         REJECTED = "rejected", _("Sent back to draft")
         PUBLISHED = "published", _("Published")
