@@ -11,6 +11,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -72,7 +73,7 @@ def home(request):
     recent = _published().filter(language=language).order_by("-content_updated_at")[:6]
     verified = (
         _published()
-        .filter(language=language, last_verified_at__isnull=False)
+        .filter(language=language, verification_due_at__gte=timezone.now())
         .order_by("-last_verified_at")[:6]
     )
     return _page(
@@ -296,6 +297,7 @@ def guide_detail(request, slug):
             "verification": guide.verification_state(),
             "verifier_name": verifier.first_name if verifier else "",
             "alternates": alternates_for_guide(guide, siblings),
+            "contacts": _abroad_contacts(guide),
             "feedback_form": FeedbackForm(),
             "crumbs": crumbs,
             "structured_data": seo.graph(
@@ -362,6 +364,29 @@ def _channel(channel) -> dict:
         "cost": channel.tr("cost"),
         "works_from_abroad": channel.works_from_abroad,
     }
+
+
+def _abroad_contacts(guide) -> list[dict]:
+    """The channels that work from abroad for the guide's carrier (or, for a country-wide guide,
+    for every carrier in the country): international numbers first, then other phones, then
+    apps and websites."""
+    if guide.carrier_id:
+        carriers = [guide.carrier]
+        channels = [(guide.carrier, c) for c in guide.carrier.channels.all()]
+    else:
+        carriers = guide.country.carriers.prefetch_related("channels")
+        channels = [(carrier, c) for carrier in carriers for c in carrier.channels.all()]
+    rows = []
+    for carrier, channel in channels:
+        if not channel.works_from_abroad:
+            continue
+        row = _channel(channel)
+        row["carrier"] = "" if guide.carrier_id else carrier.name
+        rows.append(row)
+    rows.sort(
+        key=lambda row: (row["carrier"], not row["value"].startswith("+"), row["kind"] != "phone")
+    )
+    return rows
 
 
 # --- Readers' forms ----------------------------------------------------------------------------
