@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.utils.html import escape
 
 from kb.models import Carrier, Country, Guide, Problem, Source, Step, SupportChannel, Task
+from kb.services.demo import DEMO_DIR
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def demo():
 
 
 def test_catalogue_and_guide_counts(demo):
-    assert set(Country.objects.values_list("slug", flat=True)) == {"us", "it", "gb", "hk"}
+    assert set(Country.objects.values_list("slug", flat=True)) == {"us", "it", "gb", "hk", "cn"}
     assert set(Carrier.objects.values_list("slug", flat=True)) == {
         "t-mobile",
         "att",
@@ -42,6 +43,9 @@ def test_catalogue_and_guide_counts(demo):
         "giffgaff",
         "three-uk",
         "cmhk",
+        "china-mobile",
+        "china-unicom",
+        "china-telecom",
     }
     assert set(Task.objects.values_list("slug", flat=True)) == {
         "pause",
@@ -50,6 +54,7 @@ def test_catalogue_and_guide_counts(demo):
         "activate-esim",
         "transfer-esim",
         "keep-number",
+        "port-out",
     }
     published = Guide.objects.published()
     assert published.filter(language="zh-hans").count() >= 25
@@ -201,3 +206,35 @@ def test_broken_demo_data_fails_with_one_line_per_problem(tmp_path):
         load_demo(tmp_path)
     assert len(error.value.problems) == 2
     assert not Guide.objects.exists()
+
+
+def _guide_yaml(key, plan_type):
+    return (
+        f"key: {key}\nlanguage: zh-hans\nstatus: published\ncarrier: t-mobile\ncountry: us\n"
+        f"task: pause\nplan_type: {plan_type}\ntitle: 标题 {key}\nslug: {key}\nsummary: 摘要。\n"
+        "steps:\n  - title: 一\n    body: 做一件事。\n"
+    )
+
+
+def test_a_demo_guide_names_its_plan_type_and_an_unknown_one_is_one_clear_problem(tmp_path):
+    import shutil
+
+    from kb.services.demo import DemoDataError, load_demo
+
+    shutil.copy(DEMO_DIR / "catalogue.yaml", tmp_path / "catalogue.yaml")
+    guides = tmp_path / "guides"
+    guides.mkdir()
+    (guides / "a.zh-hans.yaml").write_text(_guide_yaml("a-prepaid", "prepaid"), encoding="utf-8")
+    (guides / "b.zh-hans.yaml").write_text(_guide_yaml("b-monthly", "monthly"), encoding="utf-8")
+    load_demo(tmp_path)
+    assert dict(Guide.objects.values_list("slug", "plan_type")) == {
+        "a-prepaid": "prepaid",
+        "b-monthly": "monthly",
+    }
+    (guides / "c.zh-hans.yaml").write_text(_guide_yaml("c-other", "business"), encoding="utf-8")
+    with pytest.raises(DemoDataError) as error:
+        load_demo(tmp_path)
+    assert error.value.problems == [
+        "c.zh-hans.yaml: ValueError: plan_type 'business' is not one of all, prepaid, monthly"
+    ]
+    assert not Guide.objects.filter(slug="c-other").exists()

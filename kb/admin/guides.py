@@ -190,6 +190,7 @@ class GuideAdmin(admin.ModelAdmin):
         PendingFilter,
         VerificationFilter,
         "language",
+        "plan_type",
         "country",
         "carrier",
         "task",
@@ -222,7 +223,7 @@ class GuideAdmin(admin.ModelAdmin):
                     "title",
                     "slug",
                     ("carrier", "country"),
-                    ("task", "language"),
+                    ("task", "plan_type", "language"),
                     "translation_of",
                 )
             },
@@ -237,6 +238,7 @@ class GuideAdmin(admin.ModelAdmin):
                     "risk_notes",
                     "irreversible",
                     "tips",
+                    "unconfirmed",
                 )
             },
         ),

@@ -158,6 +158,7 @@ def _check_no_conflict(guide: Guide, target: Guide) -> None:
         same_topic = Q(carrier_id=guide.carrier_id, task_id=guide.task_id)
     else:
         same_topic = Q(carrier__isnull=True, country_id=guide.country_id, task_id=guide.task_id)
+    same_topic &= Q(plan_type=guide.plan_type)
     other = clash.filter(same_topic | Q(slug=guide.slug)).first()
     if other is not None:
         raise WorkflowError(
