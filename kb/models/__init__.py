@@ -3,6 +3,8 @@ from kb.models.corrections import ClientHashKey, Correction, CorrectionEvent
 from kb.models.feedback import GuideFeedback, GuideReadCount, GuideRequest
 from kb.models.guides import Guide, GuideEvent, GuideRevision, Language, Problem, Source, Step
 from kb.models.search import SearchDocument, SearchGap
+from kb.models.sources import SourceBaseline, SourcePage
+from kb.models.tasks import ScheduledRun, TaskRecord
 
 __all__ = [
     "Carrier",
@@ -18,10 +20,14 @@ __all__ = [
     "GuideRevision",
     "Language",
     "Problem",
+    "ScheduledRun",
     "SearchDocument",
     "SearchGap",
     "Source",
+    "SourceBaseline",
+    "SourcePage",
     "Step",
     "SupportChannel",
     "Task",
+    "TaskRecord",
 ]
