@@ -12,6 +12,8 @@ from kb.models.guides import (
     Step,
 )
 from kb.models.search import SearchDocument, SearchGap
+from kb.models.sources import SourceBaseline, SourcePage
+from kb.models.tasks import ScheduledRun, TaskRecord
 
 __all__ = [
     "Carrier",
@@ -28,10 +30,14 @@ __all__ = [
     "Language",
     "PlanType",
     "Problem",
+    "ScheduledRun",
     "SearchDocument",
     "SearchGap",
     "Source",
+    "SourceBaseline",
+    "SourcePage",
     "Step",
     "SupportChannel",
     "Task",
+    "TaskRecord",
 ]
