@@ -2,6 +2,7 @@ from kb.models.catalogue import Carrier, Country, SupportChannel, Task
 from kb.models.corrections import ClientHashKey, Correction, CorrectionEvent
 from kb.models.feedback import GuideFeedback, GuideReadCount, GuideRequest
 from kb.models.guides import Guide, GuideEvent, GuideRevision, Language, Problem, Source, Step
+from kb.models.images import GuideImage, ImageAsset
 from kb.models.search import SearchDocument, SearchGap
 
 __all__ = [
@@ -13,9 +14,11 @@ __all__ = [
     "Guide",
     "GuideEvent",
     "GuideFeedback",
+    "GuideImage",
     "GuideReadCount",
     "GuideRequest",
     "GuideRevision",
+    "ImageAsset",
     "Language",
     "Problem",
     "SearchDocument",
