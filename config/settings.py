@@ -154,10 +154,40 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# --- Uploaded pictures (docs/images.md) ------------------------------------------------------
+# On disk under KB_MEDIA_ROOT by default; in an S3-compatible bucket when KB_S3_BUCKET is set, so
+# that several machines share them. Readers always fetch them from MEDIA_URL on our own host.
+MEDIA_ROOT = Path(env_str("KB_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+KB_S3_BUCKET = env_str("KB_S3_BUCKET")
+if KB_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": KB_S3_BUCKET,
+            "endpoint_url": env_str("KB_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("KB_S3_REGION") or None,
+            "access_key": env_str("KB_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("KB_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("KB_S3_PREFIX", ""),
+            "addressing_style": env_str("KB_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": MEDIA_URL},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads are read into memory up to this size (the picture limit is 5 MB); larger ones spool to
+# a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # Hashed file names change with content, so browsers may keep them for a year.
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 

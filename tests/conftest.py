@@ -53,3 +53,23 @@ def _clear_cache(request):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(request, tmp_path_factory):
+    """Uploaded files of a test go to a directory of its own, never into var/media."""
+    if "live_server" in request.fixturenames or "s3_storage" in request.fixturenames:
+        yield
+        return
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("media")
+    storages = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/media/"},
+        },
+    }
+    with override_settings(STORAGES=storages, MEDIA_ROOT=root):
+        yield

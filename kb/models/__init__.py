@@ -11,6 +11,7 @@ from kb.models.guides import (
     Source,
     Step,
 )
+from kb.models.images import GuideImage, ImageAsset
 from kb.models.search import SearchDocument, SearchGap
 from kb.models.sources import SourceBaseline, SourcePage
 from kb.models.tasks import ScheduledRun, TaskRecord
@@ -24,9 +25,11 @@ __all__ = [
     "Guide",
     "GuideEvent",
     "GuideFeedback",
+    "GuideImage",
     "GuideReadCount",
     "GuideRequest",
     "GuideRevision",
+    "ImageAsset",
     "Language",
     "PlanType",
     "Problem",
