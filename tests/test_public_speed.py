@@ -1,6 +1,7 @@
 """Constant SQL per page, the page cache, conditional GET, and changes showing at once."""
 
 import sqlite3
+from html.parser import HTMLParser
 
 import pytest
 from django.core.cache import cache
@@ -317,3 +318,97 @@ def test_a_query_string_never_reaches_the_cached_language_links(client):
     poisoned = client.get(path, {"utm": "EVILMARKER"}).content.decode()
     assert "EVILMARKER" not in poisoned
     assert "EVILMARKER" not in client.get(path).content.decode()
+
+
+# --- A cheaper render -------------------------------------------------------------------------
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "hello <img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](data:text/html;base64,PHNjcmlwdD4=)",
+    "![img](https://i.postimg.cc/x.png)",
+    '<div onclick="alert(1)">x</div>',
+    "<iframe src=https://evil.example></iframe>",
+    "<style>body{display:none}</style>",
+]
+
+
+def test_hostile_markdown_saved_in_every_field_reaches_the_page_neutralised_by_one_pass(
+    client, monkeypatch
+):
+    text = "\n\n".join(HOSTILE)
+    guide = factories.guide(
+        status=PUBLISHED, steps=0, problems=0, prerequisites=text, risk_notes=text, tips=text
+    )
+    step = guide.steps.create(position=1, title="t", body=text, tip=text, warning=text)
+    problem = guide.problems.create(position=1, symptom="s", cause=text, solution=text)
+    assert "<script" not in step.body_html and "<script" not in problem.solution_html
+
+    def second_pass(html):
+        raise AssertionError("stored HTML was sanitized again at render time")
+
+    from kb import markdown
+
+    monkeypatch.setattr(markdown, "sanitize", second_pass)
+    html = client.get(guide.get_absolute_url()).content.decode()
+    article = html[html.index("<article") : html.index("</article>")]
+    tags = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append((tag, attrs))
+
+    Collector().feed(article)
+    assert len(tags) > 20
+    for tag, attrs in tags:
+        assert tag not in ("script", "img", "iframe", "style"), tag
+        for name, value in attrs:
+            assert not name.startswith("on"), (tag, name)
+            if name == "href":
+                assert value.startswith(("/", "#", "http:", "https:", "mailto:")), value
+
+
+def test_the_guide_page_sorts_its_children_without_joining_the_catalogue(client):
+    zh, _en = published_pair()
+    cold()
+    with CaptureQueriesContext(connection) as context:
+        client.get(zh.get_absolute_url())
+    children = [
+        sql
+        for sql in (q["sql"] for q in context.captured_queries)
+        if " FROM " in sql
+        and sql.split(" FROM ", 1)[1].startswith(tuple(f'"kb_{t}"' for t in CHILD_TABLES))
+    ]
+    assert len(children) == len(CHILD_TABLES)
+    for sql in children:
+        assert "JOIN" not in sql, sql
+
+
+CHILD_TABLES = ("step", "problem", "source", "guiderevision")
+
+
+def test_the_header_search_box_and_feedback_form_render_once_per_language(client, monkeypatch):
+    from django.template import loader
+
+    from kb.templatetags import kb_public
+
+    kb_public.clear_fragments()
+    zh, en = published_pair()
+    other = factories.guide(status=PUBLISHED, slug="other", task_obj=factories.task(slug="x"))
+    rendered = []
+    real = loader.render_to_string
+
+    def counting(name, *args, **kwargs):
+        rendered.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(kb_public, "render_to_string", counting)
+    for guide in (zh, other, en):
+        html = client.get(guide.get_absolute_url()).content.decode()
+        assert 'role="search"' in html and 'name="reason"' in html
+        assert f'action="{url("kb:guide_feedback", guide.language, slug=guide.slug)}"' in html
+    assert rendered.count("kb/_search_box.html") == 2  # zh-hans and en
+    assert rendered.count("kb/_feedback_fields.html") == 2

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from kb import ratelimit
-from kb.models import Carrier, Country, Guide, GuideRevision, Task
+from kb.models import Carrier, Country, Guide, GuideRevision, Problem, Source, Step, Task
 from kb.services import feedback
 from kb.templatetags.kb_public import alternates_for_guide
 from kb.views import seo
@@ -233,25 +233,28 @@ def guide_detail(request, slug):
         _published()
         .select_related("last_verified_by")
         .prefetch_related(
-            "steps",
-            "problems",
-            "sources",
+            # Each ordered by its own columns: the models' default orderings start with the
+            # guide, which would join guide, country, carrier and task just to sort.
+            Prefetch("steps", queryset=Step.objects.order_by("position")),
+            Prefetch("problems", queryset=Problem.objects.order_by("position")),
+            Prefetch("sources", queryset=Source.objects.order_by("position", "id")),
             Prefetch(
                 "revisions",
                 queryset=GuideRevision.objects.only(
                     "id", "guide_id", "number", "created_at", "note"
-                ),
+                ).order_by("-number"),
             ),
         )
         .filter(slug=slug, language=language)
+        .order_by()
         .first()
     )
     if guide is None:
         return _guide_missing(request, slug, language)
     siblings = list(
-        guide.translation_siblings().only(
-            "id", "slug", "language", "title", "content_updated_at", "translation_of_id"
-        )
+        guide.translation_siblings()
+        .only("id", "slug", "language", "title", "content_updated_at", "translation_of_id")
+        .order_by("language")
     )
     steps = list(guide.steps.all())
     for step in steps:
