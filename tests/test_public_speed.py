@@ -1,10 +1,12 @@
 """Constant SQL per page, the page cache, conditional GET, and changes showing at once."""
 
 import sqlite3
+from contextlib import contextmanager
 from html.parser import HTMLParser
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,7 +19,7 @@ from kb.models import Carrier, Task
 from kb.services import feedback, hooks, workflow
 from kb.views import pagecache
 from tests import factories
-from tests.public_data import PUBLISHED, carrier_with_channels, published_pair
+from tests.public_data import PUBLISHED, carrier_with_channels, published_pair, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -412,3 +414,132 @@ def test_the_header_search_box_and_feedback_form_render_once_per_language(client
         assert f'action="{url("kb:guide_feedback", guide.language, slug=guide.slug)}"' in html
     assert rendered.count("kb/_search_box.html") == 2  # zh-hans and en
     assert rendered.count("kb/_feedback_fields.html") == 2
+
+
+# --- The shared page cache, invalidated per page ----------------------------------------------
+
+
+@contextmanager
+def another_process():
+    """What a second worker (or another instance) sees: its own page memory, the same shared
+    cache."""
+    mine = pagecache.local
+    pagecache.local = LocMemCache("another-process", {})
+    try:
+        yield
+    finally:
+        pagecache.local = mine
+
+
+def test_a_page_one_process_rendered_is_served_by_another_from_the_shared_cache(
+    client, django_assert_max_num_queries
+):
+    zh, _en = published_pair()
+    first = client.get(zh.get_absolute_url())
+    assert first["X-Page-Cache"] == "miss"
+    with another_process():
+        with django_assert_max_num_queries(2):  # the page and its tag versions
+            second = client.get(zh.get_absolute_url())
+        assert second["X-Page-Cache"] == "shared"
+        assert client.get(zh.get_absolute_url())["X-Page-Cache"] == "hit"
+    assert second.content == first.content and second["ETag"] == first["ETag"]
+
+
+def test_publishing_one_guide_leaves_every_other_guide_page_cached(
+    client, django_capture_on_commit_callbacks
+):
+    zh, en = published_pair()
+    other_carrier = factories.carrier(slug="att", name="AT&T")
+    other = factories.guide(status=PUBLISHED, carrier_obj=other_carrier, slug="att-pause")
+    for guide in (zh, en, other):
+        client.get(guide.get_absolute_url())
+    publish_change(zh, django_capture_on_commit_callbacks, title="暂停 T-Mobile 线路（新版）")
+    with another_process():
+        assert client.get(other.get_absolute_url())["X-Page-Cache"] == "shared"
+        changed = client.get(zh.get_absolute_url())
+        assert changed["X-Page-Cache"] == "miss"
+        assert "暂停 T-Mobile 线路（新版）" in changed.content.decode()
+        # The translation links to the changed guide by its title: rendered again too.
+        assert client.get(en.get_absolute_url())["X-Page-Cache"] == "miss"
+    assert client.get(other.get_absolute_url())["X-Page-Cache"] == "hit"
+    assert client.get(url("kb:carrier", slug="att"))["X-Page-Cache"] == "miss"  # first visit
+    assert client.get(url("kb:carrier", slug="att"))["X-Page-Cache"] == "hit"
+
+
+def test_a_publish_an_archive_and_a_catalogue_edit_are_seen_at_once_by_another_process(
+    client, django_capture_on_commit_callbacks
+):
+    zh, en = published_pair()
+    carrier_page = url("kb:carrier", slug="t-mobile")
+    with another_process():
+        for path in (zh.get_absolute_url(), en.get_absolute_url(), carrier_page):
+            client.get(path)
+            assert client.get(path)["X-Page-Cache"] == "hit"
+
+    publish_change(en, django_capture_on_commit_callbacks, title="Pause a T-Mobile line (new)")
+    with another_process():
+        assert "Pause a T-Mobile line (new)" in client.get(en.get_absolute_url()).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Carrier.objects.filter(slug="t-mobile").update(name="T-Mobile US")
+        hooks.catalogue_changed()
+    with another_process():
+        assert "T-Mobile US" in client.get(carrier_page).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.guide_archive(guide=zh, user=factories.reviewer())
+    with another_process():
+        assert client.get(zh.get_absolute_url()).status_code == 404
+        assert zh.get_absolute_url() not in client.get(carrier_page).content.decode()
+
+
+def test_a_guide_moved_to_another_carrier_leaves_the_old_carrier_page_at_once(
+    client, django_capture_on_commit_callbacks
+):
+    zh, _en = published_pair()
+    old_page = url("kb:carrier", slug="t-mobile")
+    factories.carrier(slug="att", name="AT&T")
+    assert zh.get_absolute_url() in client.get(old_page).content.decode()
+    from kb.models import Carrier as CarrierModel
+
+    publish_change(
+        zh, django_capture_on_commit_callbacks, carrier=CarrierModel.objects.get(slug="att")
+    )
+    assert zh.get_absolute_url() not in client.get(old_page).content.decode()
+
+
+def test_a_page_rendered_while_a_change_commits_is_served_but_not_kept(client, monkeypatch):
+    from kb.views import public
+
+    zh, _en = published_pair()
+    real = public.seo.graph
+
+    def graph_while_a_change_commits(*args):
+        caching.bump_content_version()  # what hooks do once a publish has committed
+        return real(*args)
+
+    monkeypatch.setattr(public.seo, "graph", graph_while_a_change_commits)
+    assert client.get(zh.get_absolute_url())["X-Page-Cache"] == "miss"
+    monkeypatch.setattr(public.seo, "graph", real)
+    assert client.get(zh.get_absolute_url())["X-Page-Cache"] == "miss"
+    assert client.get(zh.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+def test_pages_are_sent_gzipped_to_browsers_that_accept_it(client):
+    import gzip
+
+    zh, _en = published_pair()
+    plain = client.get(zh.get_absolute_url())
+    packed = client.get(zh.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content
+    assert "Content-Encoding" not in plain and plain["ETag"] == packed["ETag"]
+
+
+def test_a_page_of_a_verified_guide_is_kept_no_longer_than_until_it_turns_stale(client):
+    zh, _en = published_pair()
+    verify(zh)
+    response = client.get(zh.get_absolute_url())
+    assert response.status_code == 200
+    entry = pagecache.local.get(pagecache._key(response.wsgi_request, ()))
+    assert 0 < entry["timeout"] <= zh.reverify_days * 86400 + 1

@@ -11,6 +11,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -48,11 +49,16 @@ def _in_reader_language(guides, language):
     return list(chosen.values())
 
 
-def _page(request, template, context, *, status=200, last_modified=None, meta=None):
+def _page(
+    request, template, context, *, tags, status=200, last_modified=None, meta=None, fresh_for=None
+):
+    """A cached public page; ``tags`` name what it shows (kb/views/pagecache.py)."""
     context["cached_page"] = True
     response = render(request, template, context, status=status)
+    response.kb_tags = tags
     response.kb_last_modified = last_modified
     response.kb_meta = meta or {}
+    response.kb_fresh_for = fresh_for
     return response
 
 
@@ -96,6 +102,7 @@ def home(request):
                 }
             ),
         },
+        tags=("guides",),
     )
 
 
@@ -133,6 +140,7 @@ def country_detail(request, slug):
             "crumbs": crumbs,
             "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
         },
+        tags=(f"country:{country.pk}",),
     )
 
 
@@ -180,6 +188,7 @@ def carrier_detail(request, slug):
             "crumbs": crumbs,
             "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
         },
+        tags=(f"carrier:{carrier.pk}", f"countrywide:{carrier.country_id}"),
     )
 
 
@@ -218,6 +227,7 @@ def task_detail(request, slug):
             "crumbs": crumbs,
             "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
         },
+        tags=(f"task:{task.pk}",),
     )
 
 
@@ -298,9 +308,19 @@ def guide_detail(request, slug):
                 seo.faq_page(problems),
             ),
         },
+        tags=(f"guide:{guide.pk}", *(f"guide:{sibling.pk}" for sibling in siblings)),
         last_modified=max(changes) if changes else None,
         meta={"guide_id": guide.pk},
+        fresh_for=_until_stale(guide),
     )
+
+
+def _until_stale(guide):
+    """Seconds until a verified guide's page must say "may be out of date"."""
+    due = guide.reverify_due_at
+    if due is None:
+        return None
+    return max(1, int((due - timezone.now()).total_seconds()) + 1)
 
 
 def _guide_missing(request, slug, language):
