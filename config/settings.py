@@ -120,17 +120,37 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+        },
+        # Rendered public pages, shared by every worker of every instance (kb/views/pagecache.py).
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb") + "-pages",
+            "TIMEOUT": env_int("KB_SHARED_PAGE_CACHE_SECONDS", 7 * 24 * 3600),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        },
     }
 else:
     # Shared by every process that uses the same database, unlike LocMemCache.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "kb.dbcache.UpsertDatabaseCache",
             "LOCATION": "kb_cache",
             "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
             "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},
-        }
+        },
+        # Rendered public pages, shared by every worker (kb/views/pagecache.py); room for a page
+        # per guide and language at 100,000 guides, and the listings.
+        "pages": {
+            "BACKEND": "kb.dbcache.UpsertDatabaseCache",
+            "LOCATION": "kb_page_cache",
+            "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
+            "TIMEOUT": env_int("KB_SHARED_PAGE_CACHE_SECONDS", 7 * 24 * 3600),
+            "OPTIONS": {
+                "MAX_ENTRIES": env_int("KB_SHARED_PAGE_CACHE_ENTRIES", 250_000),
+                "CULL_FREQUENCY": 10,
+            },
+        },
     }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -254,6 +274,9 @@ SITE_NAME = env_str("KB_SITE_NAME", "SIM Guides")
 KB_ALLOW_SELF_PUBLISH = env_bool("KB_ALLOW_SELF_PUBLISH", False)
 KB_REVERIFY_DAYS_DEFAULT = env_int("KB_REVERIFY_DAYS_DEFAULT", 180)
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)
+# Pages kept in each process's memory, in front of the shared page cache.
+KB_LOCAL_PAGE_CACHE_ENTRIES = env_int("KB_LOCAL_PAGE_CACHE_ENTRIES", 2000)
+KB_SHARED_PAGE_CACHE_SECONDS = CACHES["pages"]["TIMEOUT"]
 
 # --- Reader corrections (see docs/corrections.md) -------------------------------------------
 # "<count>/<window>" with window s, m, h or d (optionally with a number: "10/15m"); "0" is off.
