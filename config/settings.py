@@ -118,21 +118,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# A hung Redis costs one short timeout, then is not tried for KB_CACHE_RETRY_SECONDS (issue 15).
+_REDIS_TIMEOUT = float(env_str("KB_CACHE_SOCKET_TIMEOUT", "1"))
+_REDIS_OPTIONS = {"socket_connect_timeout": _REDIS_TIMEOUT, "socket_timeout": _REDIS_TIMEOUT}
+KB_CACHE_RETRY_SECONDS = float(env_str("KB_CACHE_RETRY_SECONDS", "10"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kb.cache_backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": _REDIS_OPTIONS,
         },
         # Rendered public pages, shared by every worker of every instance (kb/views/pagecache.py).
         "pages": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kb.cache_backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb") + "-pages",
             "TIMEOUT": env_int("KB_SHARED_PAGE_CACHE_SECONDS", 7 * 24 * 3600),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": _REDIS_OPTIONS,
         },
     }
 else:
