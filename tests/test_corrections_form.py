@@ -502,3 +502,16 @@ def test_hostile_text_is_escaped_when_the_form_is_shown_again(client, guide):
     html = client.post(step_url(guide), data).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert" in html
+
+
+def test_the_status_page_is_rate_limited_per_connection(guide, monkeypatch):
+    from django.test import Client
+
+    from kb.views import corrections as views
+
+    monkeypatch.setattr(views, "STATUS_RATE", views.ratelimit.Rate(count=3, seconds=3600))
+    correction = _correction(guide)
+    url = reverse("kb:correction_status", kwargs={"code": correction.code})
+    reader = Client(REMOTE_ADDR="203.0.113.70")
+    assert [reader.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert Client(REMOTE_ADDR="198.51.100.70").get(url).status_code == 200

@@ -239,9 +239,9 @@ def test_asking_for_an_unknown_carrier_or_task_answers_404():
 def test_reads_are_counted_and_rank_the_most_read_tasks_on_the_home_page(guide):
     cancel = factories.task(slug="cancel", name_zh="注销", name_en="Cancel a line", position=0)
     factories.guide(status=PUBLISHED, task_obj=cancel, slug="t-mobile-cancel")
+    for n in range(3):
+        reader(f"203.0.113.{n + 1}").get(guide.get_absolute_url())
     client = reader()
-    for _ in range(3):
-        client.get(guide.get_absolute_url())
     Client(HTTP_USER_AGENT="Googlebot/2.1").get(guide.get_absolute_url())
     assert feedback.reads_flush() == 1
     assert GuideReadCount.objects.get(guide=guide).count == 3
@@ -287,3 +287,12 @@ def test_editors_can_list_the_answers_for_one_guide(guide, client):
     changelist = reverse("admin:kb_guidefeedback_changelist")
     html = client.get(f"{changelist}?guide__id__exact={guide.pk}").content.decode()
     assert guide.title in html and "Other guide" not in html
+
+
+def test_a_client_reloading_a_guide_counts_as_one_read(guide):
+    client = reader()
+    for _ in range(5):
+        assert client.get(guide.get_absolute_url()).status_code == 200
+    reader("198.51.100.44").get(guide.get_absolute_url())
+    feedback.reads_flush(quiet=True)
+    assert GuideReadCount.objects.get(guide=guide).count == 2

@@ -8,7 +8,7 @@ import hmac
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -137,12 +137,36 @@ _last_flush = time.monotonic()
 _BOTS = ("bot", "spider", "crawl", "slurp", "preview", "monitor", "curl", "wget", "python")
 
 
-def reads_record(guide_id: int, *, user_agent: str = "") -> None:
-    """Count one read of a published guide (bots are not readers)."""
+# One client counts once per guide and hour, in each process; nothing is stored about it.
+READS_SEEN_MAX = 50_000
+_reads_seen: OrderedDict = OrderedDict()
+
+
+def _first_read(address: str, guide_id: int) -> bool:
+    """True the first time this hour that ``address`` (its network) reads ``guide_id`` here."""
+    network = ratelimit.network_key(address)
+    key = (
+        hashlib.blake2b(network.encode(), digest_size=8).digest(),
+        guide_id,
+        int(time.time() // 3600),
+    )
+    if key in _reads_seen:
+        return False
+    _reads_seen[key] = None
+    while len(_reads_seen) > READS_SEEN_MAX:
+        _reads_seen.popitem(last=False)
+    return True
+
+
+def reads_record(guide_id: int, *, user_agent: str = "", address: str = "") -> None:
+    """Count one read of a published guide (bots are not readers; a client reloading a guide
+    counts once an hour)."""
     agent = user_agent.lower()
     if not agent or any(word in agent for word in _BOTS):
         return
     with _pending_lock:
+        if address and not _first_read(address, guide_id):
+            return
         _pending[(guide_id, timezone.localdate())] += 1
         due = (
             time.monotonic() - _last_flush >= READS_FLUSH_SECONDS
@@ -180,6 +204,7 @@ def reads_discard() -> None:
     global _last_flush
     with _pending_lock:
         _pending.clear()
+        _reads_seen.clear()
         _last_flush = time.monotonic()
 
 

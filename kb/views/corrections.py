@@ -1,8 +1,12 @@
 """The reader's correction form, the thank-you page and the public status page."""
 
-from django.http import Http404
+import hashlib
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -88,9 +92,21 @@ def correction_thanks(request, code):
     return render(request, "kb/corrections/thanks.html", {"correction": correction})
 
 
+STATUS_RATE = ratelimit.Rate(count=60, seconds=3600)
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def correction_status(request, code):
+    # Reference codes are not guessable, but a client trying many is throttled all the same.
+    network = ratelimit.network_key(ratelimit.client_ip(request))
+    ident = hashlib.sha256(f"{settings.SECRET_KEY}|{network}".encode()).hexdigest()[:32]
+    if not ratelimit.hit("correction-status", ident, STATUS_RATE, on_error=True):
+        return HttpResponse(
+            _("Too many requests from your connection. Please try again later."),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
     correction = _correction_or_404(code)
     if correction.code != code:
         return redirect("kb:correction_status", code=correction.code)

@@ -242,7 +242,11 @@ def task_detail(request, slug):
 
 def _count_read(request, meta):
     if meta.get("guide_id"):
-        feedback.reads_record(meta["guide_id"], user_agent=request.headers.get("User-Agent", ""))
+        feedback.reads_record(
+            meta["guide_id"],
+            user_agent=request.headers.get("User-Agent", ""),
+            address=ratelimit.client_ip(request),
+        )
 
 
 @cached_page(served=_count_read)
