@@ -34,3 +34,39 @@ class RequestLogMiddleware:
             elapsed_ms,
         )
         return response
+
+
+class StaffIdleTimeoutMiddleware:
+    """End a staff member's session after ``KB_STAFF_IDLE_MINUTES`` without an admin request.
+
+    Only admin requests are looked at (and only they touch the session), so the public pages a
+    signed-in editor reads stay cacheable. The last-seen time is written at most once a minute.
+    """
+
+    SESSION_KEY = "kb_staff_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.conf import settings
+        from django.contrib.auth import logout
+
+        match = getattr(request, "resolver_match", None)
+        if match is None or "admin" not in match.namespaces:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        now = int(time.time())
+        seen = request.session.get(self.SESSION_KEY)
+        idle = max(1, settings.KB_STAFF_IDLE_MINUTES) * 60
+        if isinstance(seen, int) and now - seen > idle:
+            logout(request)  # the admin view then sends the user to its login page
+            return None
+        if not isinstance(seen, int) or now - seen >= 60:
+            request.session[self.SESSION_KEY] = now
+        return None
