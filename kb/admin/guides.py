@@ -403,7 +403,16 @@ class GuideAdmin(admin.ModelAdmin):
         if not changed:
             return
         was = form.instance.status
-        guide = workflow.guide_record_edit(guide=form.instance, user=request.user, changed=changed)
+        # A reviewer who fixes something while sending the guide back: the send-back (in this
+        # same transaction) takes it to draft with the reviewer's reason.
+        sent_back = (
+            request.POST.get("_transition") == "reject"
+            and request.POST.get("reason-reject", "").strip()
+            and workflow.is_allowed("reject", guide=form.instance, user=request.user)
+        )
+        guide = workflow.guide_record_edit(
+            guide=form.instance, user=request.user, changed=changed, back_to_draft=not sent_back
+        )
         form.instance.status = guide.status
         if was != guide.status:
             self.message_user(
