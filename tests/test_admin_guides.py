@@ -89,6 +89,7 @@ def _step_form_data(guide, steps):
         "country": guide.country_id,
         "task": guide.task_id,
         "language": guide.language,
+        "plan_type": guide.plan_type,
         "summary": guide.summary,
         "reverify_days": guide.reverify_days,
         "steps-TOTAL_FORMS": len(steps),

@@ -224,6 +224,7 @@ class GuideAdmin(admin.ModelAdmin):
         PendingFilter,
         VerificationFilter,
         "language",
+        "plan_type",
         "country",
         "carrier",
         "task",
@@ -256,7 +257,7 @@ class GuideAdmin(admin.ModelAdmin):
                     "title",
                     "slug",
                     ("carrier", "country"),
-                    ("task", "language"),
+                    ("task", "plan_type", "language"),
                     "translation_of",
                 )
             },
@@ -271,6 +272,7 @@ class GuideAdmin(admin.ModelAdmin):
                     "risk_notes",
                     "irreversible",
                     "tips",
+                    "unconfirmed",
                 )
             },
         ),

@@ -28,7 +28,7 @@ def editors_do_not_accept(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kb', '0007_search'),
+        ('kb', '0009_plan_type'),
         ('kb', '0006_correction_permissions'),
     ]
 

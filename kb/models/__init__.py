@@ -1,7 +1,16 @@
 from kb.models.catalogue import Carrier, Country, SupportChannel, Task
 from kb.models.corrections import ClientHashKey, Correction, CorrectionEvent
 from kb.models.feedback import GuideFeedback, GuideReadCount, GuideRequest
-from kb.models.guides import Guide, GuideEvent, GuideRevision, Language, Problem, Source, Step
+from kb.models.guides import (
+    Guide,
+    GuideEvent,
+    GuideRevision,
+    Language,
+    PlanType,
+    Problem,
+    Source,
+    Step,
+)
 from kb.models.search import SearchDocument, SearchGap
 
 __all__ = [
@@ -17,6 +26,7 @@ __all__ = [
     "GuideRequest",
     "GuideRevision",
     "Language",
+    "PlanType",
     "Problem",
     "SearchDocument",
     "SearchGap",
