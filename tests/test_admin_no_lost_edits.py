@@ -103,3 +103,21 @@ def test_read_only_pages_post_buttons_straight_to_the_service(client):
         "unpublish",
     }
     assert all("formaction=" in b for b in buttons)
+
+
+def test_view_on_site_goes_to_the_preview_until_published_and_appears_once(client):
+    editor, reviewer = factories.editor("ed"), factories.reviewer("rev")
+    draft = factories.guide()
+    client.force_login(editor)
+    html = client.get(_url(draft)).content.decode()
+    preview = f"/en/admin/kb/guide/{draft.pk}/preview/"
+    assert html.count('class="viewsitelink"') == 1
+    assert re.search(rf'href="{preview}" class="viewsitelink"', html)
+    assert client.get(preview).status_code == 200
+    live = workflow.guide_publish(
+        guide=workflow.guide_submit(guide=draft, user=editor), user=reviewer
+    )
+    html = client.get(_url(live)).content.decode()
+    assert html.count('class="viewsitelink"') == 1
+    assert f'href="{live.get_absolute_url()}" class="viewsitelink"' in html
+    assert "/history/" in html  # Django's own history link is still there
