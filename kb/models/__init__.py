@@ -11,10 +11,12 @@ from kb.models.guides import (
     Source,
     Step,
 )
+from kb.models.proposals import CarrierChange
 from kb.models.search import SearchDocument, SearchGap
 
 __all__ = [
     "Carrier",
+    "CarrierChange",
     "ClientHashKey",
     "Correction",
     "CorrectionEvent",
