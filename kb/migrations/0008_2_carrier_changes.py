@@ -28,7 +28,7 @@ def reviewers_approve(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kb', '0008_editorial_workflow'),
+        ('kb', '0015_page_cache_table'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -111,6 +111,16 @@ class Correction(models.Model):
         blank=True,
         help_text=_("Optional: the carrier's page or announcement that shows the change."),
     )
+    screenshot = models.FileField(
+        _("screenshot"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Optional, re-encoded without metadata; only staff see it. Erased with the "
+            "reader's other personal data."
+        ),
+    )
     tried_on = models.DateField(
         _("date you tried it"), null=True, blank=True, help_text=_("Optional.")
     )

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from kb import markdown
 from kb.models.catalogue import SLUG_RE, Carrier, Country, Task
 
+PLACE_FIELDS = ("carrier_id", "country_id", "task_id", "translation_of_id")
+
 
 class Language(models.TextChoices):
     ZH_HANS = "zh-hans", "简体中文"
@@ -257,6 +259,16 @@ class Guide(models.Model):
     def get_absolute_url(self):
         with translation.override(self.language):
             return reverse("kb:guide", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        guide = super().from_db(db, field_names, values)
+        # Where the guide was when read, so that a change that moves it (another carrier, task
+        # or translation) also refreshes the pages that showed it there.
+        guide.loaded_place = tuple(
+            getattr(guide, name, None) for name in PLACE_FIELDS if name in field_names
+        )
+        return guide
 
     def get_correction_url(self, step=None):
         with translation.override(self.language):

@@ -506,8 +506,9 @@ def on_guide_published(*, guide: Guide, pending_copy_id: int | None, revision) -
 
 def _notify_on_commit(correction: Correction) -> None:
     if correction.email and not correction.notified_at:
-        pk = correction.pk
-        transaction.on_commit(lambda: correction_notify(correction_id=pk))
+        from kb import background, tasks
+
+        background.enqueue(tasks.correction_notify, correction_id=correction.pk)
 
 
 EMAIL_TEMPLATES = {
@@ -521,11 +522,16 @@ def status_url(correction: Correction) -> str:
     return f"{site.site_url()}{correction.get_absolute_url()}"
 
 
-def correction_notify(*, correction_id: int) -> bool:
+class NotificationError(Exception):
+    """The reader's email could not be sent (the message never holds the address)."""
+
+
+def correction_notify(*, correction_id: int, raise_errors: bool = False) -> bool:
     """Send the reader's one message about the outcome; True when sent.
 
-    Runs after the decision is committed; a failed send is logged (without the address) and
-    leaves the correction un-notified.
+    Runs as a background task after the decision is committed; a failed send is logged
+    (without the address), leaves the correction un-notified and, with ``raise_errors``,
+    raises so that the task is retried.
     """
     correction = Correction.objects.select_related("guide", "duplicate_of").get(pk=correction_id)
     template = EMAIL_TEMPLATES.get(correction.status)
@@ -548,6 +554,9 @@ def correction_notify(*, correction_id: int) -> bool:
         logger.warning(
             "correction %s: notification failed: %s", correction.code, type(exc).__name__
         )
+        if raise_errors:  # the task's record keeps the error: never with the address in it
+            detail = str(exc).replace(correction.email, "<address>")
+            raise NotificationError(f"{type(exc).__name__}: {detail}"[:500]) from None
         return False
     with transaction.atomic():
         Correction.objects.filter(pk=correction.pk).update(notified_at=timezone.now())

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kb.models import Guide, GuideEvent, GuideRevision
-from kb.services import hooks
+from kb.services import hooks, images
 from kb.services._common import has_perm, lock
 from kb.services.snapshots import apply_snapshot, snapshot
 
@@ -409,6 +409,7 @@ def guide_publish(*, guide: Guide, user, note: str = "", version: str | None = N
         note=(note or "").strip()[:300],
         data=snapshot(target),
     )
+    images.revision_link_images(revision=revision)
     from kb.services import corrections  # corrections uses this module
 
     corrections.on_guide_published(guide=target, pending_copy_id=pending_copy_id, revision=revision)
