@@ -308,6 +308,8 @@ KB_SITE_URL = env_str(
     "KB_SITE_URL",
     "http://127.0.0.1:8000" if DEBUG else (f"https://{_first_host}" if _first_host else ""),
 ).rstrip("/")
+# In debug without KB_SITE_URL, links in emails use the host and port of the request (kb/site.py).
+KB_SITE_URL_FROM_REQUEST = DEBUG and not env_str("KB_SITE_URL")
 # An SMTP server that does not answer must not hold an editor's request past gunicorn's timeout.
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
 

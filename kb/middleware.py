@@ -3,6 +3,8 @@ import re
 import time
 import uuid
 
+from kb import site
+
 logger = logging.getLogger("kb.request")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -21,6 +23,7 @@ class RequestLogMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request.id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        site.remember_request_origin(request)
         started = time.perf_counter()
         response = self.get_response(request)
         elapsed_ms = (time.perf_counter() - started) * 1000
