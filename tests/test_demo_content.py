@@ -33,12 +33,10 @@ NOT_YET_CHECKED = {
     "cmhk-cancel.zh-hans.yaml",
     "cmhk-renew.zh-hans.yaml",
     "mint-mobile-activate-esim.zh-hans.yaml",
-    "mint-mobile-renew.zh-hans.yaml",
     "t-mobile-activate-esim.zh-hans.yaml",
     "t-mobile-renew.en.yaml",
     "t-mobile-renew.zh-hans.yaml",
     "t-mobile-transfer-esim.zh-hans.yaml",
-    "ultra-mobile-keep-number.zh-hans.yaml",
     "verizon-cancel.zh-hans.yaml",
     # United Kingdom and Italy (branch i13b).
     "giffgaff-activate-esim.zh-hans.yaml",
@@ -65,10 +63,8 @@ NOT_YET_TRANSLATED = {
     "cmhk-cancel",
     "cmhk-renew",
     "mint-mobile-activate-esim",
-    "mint-mobile-renew",
     "t-mobile-activate-esim",
     "t-mobile-transfer-esim",
-    "ultra-mobile-keep-number",
     "verizon-cancel",
     # United Kingdom and Italy (branch i13b).
     "giffgaff-activate-esim",
