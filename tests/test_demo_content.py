@@ -78,6 +78,9 @@ NOT_YET_TRANSLATED = {
     "windtre-renew",
 }
 
+# Countries still without a country-wide "keep your number cheaply" guide; may only shrink.
+COUNTRY_GUIDES_NOT_YET_WRITTEN = {"hk", "cn", "gb", "it"}
+
 # Official pages a country-wide guide may cite besides its carriers' own sites.
 REGULATORS = {
     "us": ("fcc.gov",),
@@ -207,6 +210,29 @@ def test_english_versions_match_their_original_topic():
         for field in ("carrier", "country", "task", "irreversible"):
             assert data.get(field) == original.get(field), (data["key"], field)
         assert (data.get("plan_type") or "all") == (original.get("plan_type") or "all")
+
+
+GUIDE_LINK = re.compile(r"\]\(/(zh-hans|en)/guides/([a-z0-9-]+)/\)")
+
+
+def test_links_between_guides_point_to_published_guides_in_the_same_language():
+    published = {(d["language"], d["slug"]) for d in PUBLISHED.values()}
+    for name, data in PUBLISHED.items():
+        for place, text in _texts(data):
+            for language, slug in GUIDE_LINK.findall(text):
+                assert language == data["language"], (name, place, slug)
+                assert (language, slug) in published, (name, place, slug)
+
+
+def test_every_country_has_a_published_keep_number_guide_for_the_whole_country():
+    countrywide = {
+        d["country"]
+        for d in PUBLISHED.values()
+        if not d.get("carrier") and d["task"] == "keep-number" and d["language"] == "zh-hans"
+    }
+    assert (
+        countrywide >= {c["slug"] for c in CATALOGUE["countries"]} - COUNTRY_GUIDES_NOT_YET_WRITTEN
+    )
 
 
 # --- Through the reader's pages ---------------------------------------------------------------
