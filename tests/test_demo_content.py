@@ -31,7 +31,6 @@ NOT_YET_CHECKED = {
     "att-cancel.zh-hans.yaml",
     "att-pause.zh-hans.yaml",
     "cmhk-cancel.zh-hans.yaml",
-    "cmhk-renew.zh-hans.yaml",
     "mint-mobile-activate-esim.zh-hans.yaml",
     "t-mobile-activate-esim.zh-hans.yaml",
     "t-mobile-renew.en.yaml",
@@ -61,7 +60,6 @@ CHANNELS_NOT_YET_CHECKED = {"tim", "vodafone-it", "windtre", "iliad", "giffgaff"
 NOT_YET_TRANSLATED = {
     "att-pause",
     "cmhk-cancel",
-    "cmhk-renew",
     "mint-mobile-activate-esim",
     "t-mobile-activate-esim",
     "t-mobile-transfer-esim",
