@@ -36,7 +36,6 @@ NOT_YET_CHECKED = {
     "t-mobile-renew.en.yaml",
     "t-mobile-renew.zh-hans.yaml",
     "t-mobile-transfer-esim.zh-hans.yaml",
-    "verizon-cancel.zh-hans.yaml",
     # United Kingdom and Italy (branch i13b).
     "giffgaff-activate-esim.zh-hans.yaml",
     "giffgaff-cancel.zh-hans.yaml",
@@ -63,7 +62,6 @@ NOT_YET_TRANSLATED = {
     "mint-mobile-activate-esim",
     "t-mobile-activate-esim",
     "t-mobile-transfer-esim",
-    "verizon-cancel",
     # United Kingdom and Italy (branch i13b).
     "giffgaff-activate-esim",
     "giffgaff-cancel",
