@@ -15,7 +15,8 @@ GUIDE_FILES = sorted((DEMO_DIR / "guides").glob("*.yaml"))
 pytestmark = pytest.mark.django_db
 
 PROMO = re.compile(
-    r"t\.me/|telegram|whatsapp|wechat|微信|QQ群|@[A-Za-z0-9_]{3,}|!\[|<img|postimg|esim1088", re.I
+    r"t\.me/|telegram|whatsapp|wechat|微信|QQ群|(?<![\w.])@[A-Za-z0-9_]{3,}|!\[|<img|postimg|esim1088",
+    re.I,
 )
 
 
@@ -98,6 +99,9 @@ def test_every_published_guide_has_real_content(demo):
             assert guide.verification_state() == Guide.Verification.UNVERIFIED
         else:
             assert not guide.unconfirmed, guide.slug
+        # A guide is marked verified only when every one of its sources carries the date it was read.
+        if guide.verification_state() != Guide.Verification.UNVERIFIED:
+            assert all(source.accessed_on for source in guide.sources.all()), guide.slug
     for source in Source.objects.all():
         assert source.url.startswith("https://"), source.url
 
