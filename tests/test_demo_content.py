@@ -57,7 +57,7 @@ NOT_YET_TRANSLATED = {
 }
 
 # Countries still without a country-wide "keep your number cheaply" guide; may only shrink.
-COUNTRY_GUIDES_NOT_YET_WRITTEN = {"hk", "cn", "gb", "it"}
+COUNTRY_GUIDES_NOT_YET_WRITTEN = {"gb", "it"}
 
 # Official pages a country-wide guide may cite besides its carriers' own sites.
 REGULATORS = {
