@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kb.models import Guide, GuideEvent, GuideRevision
-from kb.services import hooks
+from kb.services import hooks, sourcewatch
 from kb.services.snapshots import apply_snapshot, snapshot
 
 Status = Guide.Status
@@ -289,6 +289,7 @@ def guide_verify(*, guide: Guide, user, note: str = "") -> Guide:
         last_verified_at=now, last_verified_by=user, verification_due_at=guide.reverify_due_at
     )
     _record(guide, Action.VERIFIED, user, note=note)
+    sourcewatch.baselines_accept(guide=guide)
     hooks.guide_visibility_changed(guide)
     return guide
 
