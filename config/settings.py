@@ -120,17 +120,37 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+        },
+        # Rendered public pages, shared by every worker of every instance (kb/views/pagecache.py).
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb") + "-pages",
+            "TIMEOUT": env_int("KB_SHARED_PAGE_CACHE_SECONDS", 7 * 24 * 3600),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        },
     }
 else:
     # Shared by every process that uses the same database, unlike LocMemCache.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "kb.dbcache.UpsertDatabaseCache",
             "LOCATION": "kb_cache",
             "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
             "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},
-        }
+        },
+        # Rendered public pages, shared by every worker (kb/views/pagecache.py); room for a page
+        # per guide and language at 100,000 guides, and the listings.
+        "pages": {
+            "BACKEND": "kb.dbcache.UpsertDatabaseCache",
+            "LOCATION": "kb_page_cache",
+            "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
+            "TIMEOUT": env_int("KB_SHARED_PAGE_CACHE_SECONDS", 7 * 24 * 3600),
+            "OPTIONS": {
+                "MAX_ENTRIES": env_int("KB_SHARED_PAGE_CACHE_ENTRIES", 250_000),
+                "CULL_FREQUENCY": 10,
+            },
+        },
     }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -154,10 +174,40 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# --- Uploaded pictures (docs/images.md) ------------------------------------------------------
+# On disk under KB_MEDIA_ROOT by default; in an S3-compatible bucket when KB_S3_BUCKET is set, so
+# that several machines share them. Readers always fetch them from MEDIA_URL on our own host.
+MEDIA_ROOT = Path(env_str("KB_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+KB_S3_BUCKET = env_str("KB_S3_BUCKET")
+if KB_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": KB_S3_BUCKET,
+            "endpoint_url": env_str("KB_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("KB_S3_REGION") or None,
+            "access_key": env_str("KB_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("KB_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("KB_S3_PREFIX", ""),
+            "addressing_style": env_str("KB_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": MEDIA_URL},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads are read into memory up to this size (the picture limit is 5 MB); larger ones spool to
+# a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # Hashed file names change with content, so browsers may keep them for a year.
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 
@@ -224,6 +274,9 @@ SITE_NAME = env_str("KB_SITE_NAME", "SIM Guides")
 KB_ALLOW_SELF_PUBLISH = env_bool("KB_ALLOW_SELF_PUBLISH", False)
 KB_REVERIFY_DAYS_DEFAULT = env_int("KB_REVERIFY_DAYS_DEFAULT", 180)
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)
+# Pages kept in each process's memory, in front of the shared page cache.
+KB_LOCAL_PAGE_CACHE_ENTRIES = env_int("KB_LOCAL_PAGE_CACHE_ENTRIES", 2000)
+KB_SHARED_PAGE_CACHE_SECONDS = CACHES["pages"]["TIMEOUT"]
 
 # --- Reader corrections (see docs/corrections.md) -------------------------------------------
 # "<count>/<window>" with window s, m, h or d (optionally with a number: "10/15m"); "0" is off.

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kb', '0007_search'),
+        ('kb', '0008_editorial_workflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -99,33 +99,3 @@ class Migration(migrations.Migration):
             },
         ),
     ]
-
-
-EDITOR_PERMISSIONS = [
-    "view_sourcebaseline",
-    "change_sourcebaseline",
-    "view_sourcepage",
-    "view_taskrecord",
-    "change_taskrecord",
-]
-GROUPS = ("Editors", "Reviewers")
-
-
-def add_permissions(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(
-        content_type__app_label="kb", codename__in=EDITOR_PERMISSIONS
-    )
-    for name in GROUPS:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*permissions)
-
-
-Migration.operations.append(migrations.RunPython(add_permissions, migrations.RunPython.noop))

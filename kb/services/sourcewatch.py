@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from kb import caching
 from kb.models import Guide, Source, SourceBaseline, SourcePage
+from kb.services import hooks
 from kb.sources import fetch as fetching
 from kb.sources.extract import main_text, text_hash
 
@@ -221,8 +221,8 @@ def guide_is_being_rechecked(guide) -> bool:
     return SourceBaseline.objects.filter(guide=guide, confirmed_at__isnull=False).exists()
 
 
-def _pages_changed() -> None:
-    transaction.on_commit(caching.bump_content_version, robust=True)
+def _pages_changed(guide) -> None:
+    hooks.guide_visibility_changed(guide)
 
 
 @transaction.atomic
@@ -231,7 +231,7 @@ def source_change_confirm(*, baseline: SourceBaseline, user) -> SourceBaseline:
     if baseline.confirmed_at is None:
         baseline.confirmed_at, baseline.confirmed_by = timezone.now(), user
         baseline.save(update_fields=["confirmed_at", "confirmed_by"])
-        _pages_changed()
+        _pages_changed(baseline.guide)
     return baseline
 
 
@@ -243,7 +243,7 @@ def source_change_accept(*, baseline: SourceBaseline, user) -> SourceBaseline:
     _take(baseline, page, timezone.now())
     logger.info("source baseline %s accepted by %s", baseline.pk, user.pk)
     if was_confirmed:
-        _pages_changed()
+        _pages_changed(baseline.guide)
     return baseline
 
 
@@ -260,8 +260,9 @@ def _take(baseline: SourceBaseline, page: SourcePage | None, now) -> None:
     baseline.save()
 
 
-def baselines_accept(*, guide) -> None:
-    """Called when a guide is verified: every cited page's current text is its new baseline."""
+def baselines_accept(*, guide) -> bool:
+    """Called when a guide is verified (which drops its cached pages): every cited page's
+    current text is its new baseline. True when readers were told it was being re-checked."""
     now = timezone.now()
     urls = {url.strip() for url in guide.sources.values_list("url", flat=True)}
     pages = {p.url: p for p in SourcePage.objects.filter(url__in=urls)}
@@ -276,8 +277,7 @@ def baselines_accept(*, guide) -> None:
             baseline = SourceBaseline(guide=guide, url=url, taken_at=now)
         _take(baseline, page, now)
     SourceBaseline.objects.filter(guide=guide).exclude(url__in=urls).delete()
-    if had_confirmed:
-        _pages_changed()
+    return had_confirmed
 
 
 def being_rechecked():

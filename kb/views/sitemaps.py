@@ -73,6 +73,8 @@ class CatalogueSitemap(Sitemap):
 SITEMAPS = {"guides": GuideSitemap, "catalogue": CatalogueSitemap}
 
 
-@cached_page
+@cached_page(query=("p",))
 def sitemap(request):
-    return sitemap_view(request, sitemaps=SITEMAPS)
+    response = sitemap_view(request, sitemaps=SITEMAPS)
+    response.kb_tags = ("guides",)
+    return response
