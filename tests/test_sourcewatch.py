@@ -393,7 +393,9 @@ def test_the_scheduled_watch_runs_in_the_task_worker(
     with django_capture_on_commit_callbacks(execute=True):
         record = background.enqueue(tasks.sources_watch)
     assert site.requests == []  # nothing is fetched until a worker runs it
-    call_command("db_worker", batch=True, no_startup_delay=True, interval=0, verbosity=0)
+    from tests.test_tasks import work
+
+    work()
     record = TaskRecord.objects.get(pk=record.pk)
     assert record.status == TaskRecord.Status.DONE and record.result["pages"] == 1
     assert SourcePage.objects.get().status == SourcePage.Status.OK
