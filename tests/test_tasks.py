@@ -217,6 +217,7 @@ def test_tasks_run_retry_and_fail_on_rq(settings, django_capture_on_commit_callb
     settings.RQ_QUEUES = {"default": {"URL": RQ_URL}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     settings.KB_TASK_RETRY_DELAYS = [0]
+
     def clear():
         for key in connection.scan_iter("rq:*"):
             connection.delete(key)
