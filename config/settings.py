@@ -174,10 +174,40 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# --- Uploaded pictures (docs/images.md) ------------------------------------------------------
+# On disk under KB_MEDIA_ROOT by default; in an S3-compatible bucket when KB_S3_BUCKET is set, so
+# that several machines share them. Readers always fetch them from MEDIA_URL on our own host.
+MEDIA_ROOT = Path(env_str("KB_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+KB_S3_BUCKET = env_str("KB_S3_BUCKET")
+if KB_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": KB_S3_BUCKET,
+            "endpoint_url": env_str("KB_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("KB_S3_REGION") or None,
+            "access_key": env_str("KB_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("KB_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("KB_S3_PREFIX", ""),
+            "addressing_style": env_str("KB_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": MEDIA_URL},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads are read into memory up to this size (the picture limit is 5 MB); larger ones spool to
+# a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # Hashed file names change with content, so browsers may keep them for a year.
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 
@@ -280,3 +310,50 @@ KB_SITE_URL = env_str(
 ).rstrip("/")
 # An SMTP server that does not answer must not hold an editor's request past gunicorn's timeout.
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+
+# --- Background tasks and source watch (README "Background work") ---------------------------
+# django-tasks (the backport of Django 6's tasks framework): the database backend by default
+# (worker: `python manage.py db_worker`), RQ on Redis when REDIS_URL is set (worker:
+# `python manage.py rqworker default --with-scheduler --job-class django_tasks_rq.Job`). KB_TASKS_BACKEND overrides the choice.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+KB_TASKS_BACKEND = env_str("KB_TASKS_BACKEND", "rq" if REDIS_URL else "database")
+if KB_TASKS_BACKEND not in ("database", "rq", "immediate"):
+    raise ImproperlyConfigured(
+        f'KB_TASKS_BACKEND must be "database", "rq" or "immediate", not {KB_TASKS_BACKEND!r}'
+    )
+if KB_TASKS_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("KB_TASKS_BACKEND=rq needs REDIS_URL")
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 900}}
+RQ_SHOW_ADMIN_LINK = False
+if KB_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[KB_TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+# Seconds to wait before each retry of a failed task; one more attempt than there are delays.
+KB_TASK_RETRY_DELAYS = [int(s) for s in env_list("KB_TASK_RETRY_DELAYS", ["60", "600", "3600"])]
+# Finished tasks are forgotten after this many days (failed ones are kept until retried).
+KB_TASK_KEEP_DAYS = env_int("KB_TASK_KEEP_DAYS", 30)
+# /healthz answers 503 when the oldest task due has waited longer than this (seconds); 0 = never.
+KB_TASK_MAX_WAIT = env_int("KB_TASK_MAX_WAIT", 0)
+
+# Source watch: fetch every cited page of every published guide and compare its main text.
+KB_SOURCE_WATCH_USER_AGENT = env_str(
+    "KB_SOURCE_WATCH_USER_AGENT",
+    f"{SITE_NAME} source watch (+{KB_SITE_URL or 'https://localhost'}/)",
+)
+KB_SOURCE_WATCH_HOST_DELAY = float(env_str("KB_SOURCE_WATCH_HOST_DELAY", "5"))  # seconds
+KB_SOURCE_WATCH_TIMEOUT = float(env_str("KB_SOURCE_WATCH_TIMEOUT", "15"))  # seconds per request
+KB_SOURCE_WATCH_MAX_BYTES = env_int("KB_SOURCE_WATCH_MAX_BYTES", 2 * 1024 * 1024)
+KB_SOURCE_WATCH_MAX_REDIRECTS = env_int("KB_SOURCE_WATCH_MAX_REDIRECTS", 5)
+# "daily" or "hourly": how often run_schedule enqueues the watch.
+KB_SOURCE_WATCH_EVERY = env_str("KB_SOURCE_WATCH_EVERY", "daily")
+# Not read from the environment: only the tests turn it on, to fetch from a server on 127.0.0.1.
+KB_SOURCE_WATCH_ALLOW_PRIVATE = False

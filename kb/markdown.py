@@ -40,7 +40,7 @@ ALLOWED_TAGS = frozenset(
     }
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "mark": set()}
-ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
+ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 LINK_REL = "nofollow noopener noreferrer"
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(

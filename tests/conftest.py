@@ -24,6 +24,9 @@ def _separate_redis_per_worker():
 
 _separate_redis_per_worker()
 
+# Test users log in with a password; hashing it the production way costs most of a test's time.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 _DB_FIXTURES = {
     "db",
     "transactional_db",
@@ -54,3 +57,23 @@ def _clear_cache(request):
     yield
     for alias in settings.CACHES:
         caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(request, tmp_path_factory):
+    """Uploaded files of a test go to a directory of its own, never into var/media."""
+    if "live_server" in request.fixturenames or "s3_storage" in request.fixturenames:
+        yield
+        return
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("media")
+    storages = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/media/"},
+        },
+    }
+    with override_settings(STORAGES=storages, MEDIA_ROOT=root):
+        yield

@@ -114,12 +114,10 @@ def test_users_without_permission_cannot_decide(guide, service, kwargs):
     assert correction.status == Status.RECEIVED
 
 
-def test_editors_triage_but_cannot_accept(guide):
+def test_editors_triage_and_reject(guide):
     editor = factories.editor()
     correction = submit(guide)
     corrections.correction_start_review(correction=correction, user=editor)
-    with pytest.raises(PermissionDenied):
-        corrections.correction_accept(correction=correction, user=editor)
     corrections.correction_reject(
         correction=correction, user=editor, reason="unclear", note="哪一步？"
     )

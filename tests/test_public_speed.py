@@ -24,7 +24,8 @@ from tests.public_data import PUBLISHED, carrier_with_channels, published_pair, 
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 12
+# 13 since the guide page lists its carrier's contacts from abroad (one query for the channels).
+MAX_QUERIES = 13
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +74,7 @@ def public_paths(guide):
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_every_public_page_needs_at_most_12_queries_with_a_cold_cache(
+def test_every_public_page_needs_at_most_13_queries_with_a_cold_cache(
     client, django_assert_max_num_queries, language
 ):
     zh, en = published_pair()

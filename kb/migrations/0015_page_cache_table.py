@@ -8,6 +8,6 @@ def create_cache_tables(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("kb", "0007_search")]
+    dependencies = [("kb", "0014_images")]
 
     operations = [migrations.RunPython(create_cache_tables, migrations.RunPython.noop)]

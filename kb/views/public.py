@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from kb import ratelimit
-from kb.models import Carrier, Country, Guide, GuideRevision, Problem, Source, Step, Task
+from kb.models import Carrier, Country, Guide, GuideRevision, PlanType, Problem, Source, Step, Task
 from kb.services import feedback
 from kb.templatetags.kb_public import alternates_for_guide
 from kb.views import seo
@@ -40,15 +40,20 @@ def _home_crumb():
 
 
 def _in_reader_language(guides, language):
-    """One guide per topic (carrier or country, and task): the reader's language if there is
-    one, else the other language."""
+    """One guide per topic (carrier or country, task and plan type): the reader's language if
+    there is one, else the other language."""
     chosen = {}
     for guide in guides:
-        topic = (guide.carrier_id, guide.country_id, guide.task_id)
+        topic = (guide.carrier_id, guide.country_id, guide.task_id, guide.plan_type)
         current = chosen.get(topic)
         if current is None or (guide.language == language and current.language != language):
             chosen[topic] = guide
     return list(chosen.values())
+
+
+def _plan_order(guide):
+    """Variants of one topic in a stable order: every plan type first, then prepaid, monthly."""
+    return list(PlanType.values).index(guide.plan_type)
 
 
 def _page(
@@ -110,7 +115,7 @@ def home(request):
     recent = _published().filter(language=language).order_by("-content_updated_at")[:6]
     verified = (
         _published()
-        .filter(language=language, last_verified_at__isnull=False)
+        .filter(language=language, verification_due_at__gte=timezone.now())
         .order_by("-last_verified_at")[:6]
     )
     return _page(
@@ -192,21 +197,21 @@ def carrier_detail(request, slug):
     guides = _published().filter(
         Q(carrier=carrier) | Q(carrier__isnull=True, country_id=carrier.country_id)
     )
-    best = {}
+    by_task = {}
     for guide in _in_reader_language(guides, language):
-        current = best.get(guide.task_id)
-        # A guide for this carrier comes before a guide for the whole country.
-        if current is None or (current.carrier_id is None and guide.carrier_id is not None):
-            best[guide.task_id] = guide
+        by_task.setdefault(guide.task_id, []).append(guide)
     matrix = []
     for task in Task.objects.all():
-        guide = best.get(task.pk)
+        variants = by_task.get(task.pk, [])
+        # The carrier's own guides come before a guide for the whole country.
+        own = [guide for guide in variants if guide.carrier_id is not None]
+        variants = sorted(own or variants, key=_plan_order)
         request_url = None
-        if guide is None or guide.language != language:
+        if not variants or all(guide.language != language for guide in variants):
             request_url = reverse(
                 "kb:guide_request", kwargs={"carrier": carrier.slug, "task": task.slug}
             )
-        matrix.append({"task": task, "guide": guide, "request_url": request_url})
+        matrix.append({"task": task, "guides": variants, "request_url": request_url})
     crumbs = [
         _home_crumb(),
         (carrier.country.display_name, carrier.country.get_absolute_url()),
@@ -238,25 +243,32 @@ def task_detail(request, slug):
     task = get_object_or_404(Task, slug=slug)
     country_list = _countries_with_top_carriers(language)
     shown = [carrier.pk for country in country_list for carrier in country.top_carriers]
-    guides = _in_reader_language(
-        _published().filter(Q(carrier_id__in=shown) | Q(carrier__isnull=True), task=task),
-        language,
+    guides = sorted(
+        _in_reader_language(
+            _published().filter(Q(carrier_id__in=shown) | Q(carrier__isnull=True), task=task),
+            language,
+        ),
+        key=_plan_order,
     )
-    by_carrier = {g.carrier_id: g for g in guides if g.carrier_id}
-    countrywide = {g.country_id: g for g in guides if not g.carrier_id}
+    by_carrier, countrywide = {}, {}
+    for guide in guides:
+        if guide.carrier_id:
+            by_carrier.setdefault(guide.carrier_id, []).append(guide)
+        else:
+            countrywide.setdefault(guide.country_id, []).append(guide)
     countries = []
     for country in country_list:
         rows = []
         for carrier in country.top_carriers:
-            guide = by_carrier.get(carrier.pk)
+            variants = by_carrier.get(carrier.pk, [])
             request_url = None
-            if guide is None or guide.language != language:
+            if not variants or all(guide.language != language for guide in variants):
                 request_url = reverse(
                     "kb:guide_request", kwargs={"carrier": carrier.slug, "task": task.slug}
                 )
-            rows.append({"carrier": carrier, "guide": guide, "request_url": request_url})
+            rows.append({"carrier": carrier, "guides": variants, "request_url": request_url})
         countries.append(
-            {"country": country, "rows": rows, "countrywide": countrywide.get(country.pk)}
+            {"country": country, "rows": rows, "countrywide": countrywide.get(country.pk, [])}
         )
     crumbs = [_home_crumb(), (task.display_name, task.get_absolute_url())]
     return _page(
@@ -345,6 +357,7 @@ def guide_detail(request, slug):
             "verification": guide.verification_state(),
             "verifier_name": verifier.first_name if verifier else "",
             "alternates": alternates_for_guide(guide, siblings),
+            "contacts": _abroad_contacts(guide),
             "feedback_form": FeedbackForm(),
             "crumbs": crumbs,
             "structured_data": seo.graph(
@@ -388,7 +401,13 @@ def _guide_missing(request, slug, language):
     topic = Q(carrier=archived.carrier) if archived.carrier_id else Q(carrier__isnull=True)
     replacement = (
         Guide.objects.published()
-        .filter(topic, country=archived.country_id, task=archived.task_id, language=language)
+        .filter(
+            topic,
+            country=archived.country_id,
+            task=archived.task_id,
+            plan_type=archived.plan_type,
+            language=language,
+        )
         .first()
     )
     return render(
@@ -415,6 +434,29 @@ def _channel(channel) -> dict:
         "cost": channel.tr("cost"),
         "works_from_abroad": channel.works_from_abroad,
     }
+
+
+def _abroad_contacts(guide) -> list[dict]:
+    """The channels that work from abroad for the guide's carrier (or, for a country-wide guide,
+    for every carrier in the country): international numbers first, then other phones, then
+    apps and websites."""
+    if guide.carrier_id:
+        carriers = [guide.carrier]
+        channels = [(guide.carrier, c) for c in guide.carrier.channels.all()]
+    else:
+        carriers = guide.country.carriers.prefetch_related("channels")
+        channels = [(carrier, c) for carrier in carriers for c in carrier.channels.all()]
+    rows = []
+    for carrier, channel in channels:
+        if not channel.works_from_abroad:
+            continue
+        row = _channel(channel)
+        row["carrier"] = "" if guide.carrier_id else carrier.name
+        rows.append(row)
+    rows.sort(
+        key=lambda row: (row["carrier"], not row["value"].startswith("+"), row["kind"] != "phone")
+    )
+    return rows
 
 
 # --- Readers' forms ----------------------------------------------------------------------------
