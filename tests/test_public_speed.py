@@ -1,5 +1,6 @@
 """Constant SQL per page, the page cache, conditional GET, and changes showing at once."""
 
+import os
 import re
 import sqlite3
 from contextlib import contextmanager
@@ -590,3 +591,45 @@ def test_the_country_page_lists_every_carrier_a_page_at_a_time(client):
     for odd, target in (("1", base), ("abc", base), ("99", f"{base}?page=3")):
         response = client.get(base, {"page": odd})
         assert response.status_code == 302 and response["Location"] == target
+
+
+# --- Rendered at publish time -----------------------------------------------------------------
+
+
+def test_a_publish_renders_the_pages_it_touched_so_the_next_reader_gets_a_cached_page(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.KB_SITE_URL = "http://testserver"
+    zh, en = published_pair()
+    publish_change(zh, django_capture_on_commit_callbacks, title="暂停 T-Mobile 线路（新版）")
+    with another_process():
+        first = client.get(zh.get_absolute_url())
+        assert first["X-Page-Cache"] == "shared"
+        assert "暂停 T-Mobile 线路（新版）" in first.content.decode()
+        for path in (
+            en.get_absolute_url(),
+            url("kb:carrier", slug="t-mobile"),
+            url("kb:carrier", "en", slug="t-mobile"),
+            url("kb:task", slug="pause"),
+            url("kb:home"),
+            url("kb:home", "en"),
+        ):
+            assert client.get(path)["X-Page-Cache"] == "shared", path
+
+
+def test_prerender_pages_fills_the_shared_cache_with_every_guide_and_listing(client, settings):
+    from django.core.management import call_command
+
+    settings.KB_SITE_URL = "http://testserver"
+    zh, en = published_pair()
+    call_command("prerender_pages", "--shard", "1/1", stdout=open(os.devnull, "w"))
+    with another_process():
+        for path in (
+            zh.get_absolute_url(),
+            en.get_absolute_url(),
+            url("kb:carrier", slug="t-mobile"),
+            url("kb:country", "en", slug="us"),
+            url("kb:task", slug="pause"),
+            url("kb:home"),
+        ):
+            assert client.get(path)["X-Page-Cache"] == "shared", path
