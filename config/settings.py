@@ -282,6 +282,8 @@ KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)
 # Pages kept in each process's memory, in front of the shared page cache.
 KB_LOCAL_PAGE_CACHE_ENTRIES = env_int("KB_LOCAL_PAGE_CACHE_ENTRIES", 2000)
 KB_SHARED_PAGE_CACHE_SECONDS = CACHES["pages"]["TIMEOUT"]
+# One log line per static file request (whitenoise): for debugging.
+KB_LOG_STATIC_REQUESTS = env_bool("KB_LOG_STATIC_REQUESTS", False)
 
 # --- Reader corrections (see docs/corrections.md) -------------------------------------------
 # "<count>/<window>" with window s, m, h or d (optionally with a number: "10/15m"); "0" is off.
