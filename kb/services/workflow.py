@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kb.models import Guide, GuideEvent, GuideRevision
-from kb.services import hooks, images
+from kb.services import hooks, images, sourcewatch
 from kb.services._common import has_perm, lock
 from kb.services.snapshots import apply_snapshot, snapshot
 
@@ -485,6 +485,7 @@ def guide_verify(*, guide: Guide, user, note: str = "") -> Guide:
         last_verified_at=now, last_verified_by=user, verification_due_at=guide.reverify_due_at
     )
     _record(guide, Action.VERIFIED, user, note=note)
+    sourcewatch.baselines_accept(guide=guide)
     hooks.guide_visibility_changed(guide)
     return guide
 
