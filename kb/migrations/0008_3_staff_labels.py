@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kb', '0008_2_carrier_changes'),
+        ('kb', '0010_source_watch_permissions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
