@@ -40,6 +40,6 @@ def remove_permissions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("kb", "0015_page_cache_table")]
+    dependencies = [("kb", "0008_2_carrier_changes")]
 
     operations = [migrations.RunPython(add_permissions, remove_permissions)]
