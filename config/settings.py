@@ -4,6 +4,7 @@ See the configuration table in README.md.
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "kb",
+    "axes",  # issue 15: admin login throttling
 ]
 
 MIDDLEWARE = [
@@ -57,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # --- issue 15: staff sessions end when idle; axes last, as its documentation asks ---
+    "kb.middleware.StaffIdleTimeoutMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -292,12 +297,9 @@ for _rate_name in ("KB_CORRECTION_RATE", "KB_CORRECTION_GUIDE_RATE"):
 # A form sent sooner (seconds) or later than this after it was shown is suspicious.
 KB_CORRECTION_MIN_SECONDS = env_int("KB_CORRECTION_MIN_SECONDS", 3)
 KB_CORRECTION_MAX_FORM_AGE = env_int("KB_CORRECTION_MAX_FORM_AGE", 2 * 24 * 3600)
-# How many proxies in front of the app append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
-# When the proxy's X-Forwarded-Proto is trusted (the production default), so is the one proxy
-# that sets it: otherwise every reader would share the proxy's address and its rate limits.
-KB_TRUSTED_PROXY_COUNT = env_int(
-    "KB_TRUSTED_PROXY_COUNT", 1 if globals().get("SECURE_PROXY_SSL_HEADER") else 0
-)
+# The proxies whose X-Forwarded-For is believed (CIDR list, e.g. "127.0.0.1/32,10.0.0.0/8"):
+# a request from any other address is its own client, whatever header it sends. See kb/ratelimit.py.
+KB_TRUSTED_PROXIES = env_list("KB_TRUSTED_PROXIES", [])
 # The sender hash key changes every this many days; old keys are deleted by purge_personal_data.
 KB_CLIENT_HASH_ROTATE_DAYS = env_int("KB_CLIENT_HASH_ROTATE_DAYS", 7)
 # Reporters' emails and sender hashes are erased after this many days at the latest.
@@ -308,8 +310,34 @@ KB_SITE_URL = env_str(
     "KB_SITE_URL",
     "http://127.0.0.1:8000" if DEBUG else (f"https://{_first_host}" if _first_host else ""),
 ).rstrip("/")
+# In debug without KB_SITE_URL, links in emails use the host and port of the request (kb/site.py).
+KB_SITE_URL_FROM_REQUEST = DEBUG and not env_str("KB_SITE_URL")
 # An SMTP server that does not answer must not hold an editor's request past gunicorn's timeout.
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+
+# --- Hardening (issue 15; see docs/deploy.md) -----------------------------------------------
+# The admin's path under the language prefix ("admin/" -> /zh-hans/admin/). Not in robots.txt.
+DJANGO_ADMIN_URL = env_str("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+if not re.fullmatch(r"[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*/", DJANGO_ADMIN_URL):
+    raise ImproperlyConfigured(
+        f"DJANGO_ADMIN_URL must be a path such as admin/ or staff-7f3k/, not {DJANGO_ADMIN_URL!r}"
+    )
+# A staff member's session ends after this many minutes without an admin request.
+KB_STAFF_IDLE_MINUTES = env_int("KB_STAFF_IDLE_MINUTES", 60)
+# Admin login throttling (django-axes): a username from one client address is locked for the
+# cool-off after this many failures; the same name from another address is not, so an attacker
+# cannot lock an editor out. The address is the one the rate limits use.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("KB_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KB_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "kb.ratelimit.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kb.views.errors.login_locked"
+AXES_VERBOSE = False
 
 # --- Background tasks and source watch (README "Background work") ---------------------------
 # django-tasks (the backport of Django 6's tasks framework): the database backend by default

@@ -3,6 +3,8 @@ import re
 import time
 import uuid
 
+from kb import site
+
 logger = logging.getLogger("kb.request")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -26,6 +28,7 @@ class RequestLogMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request.id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        site.remember_request_origin(request)
         started = time.perf_counter()
         response = self.get_response(request)
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -41,3 +44,39 @@ class RequestLogMiddleware:
             elapsed_ms,
         )
         return response
+
+
+class StaffIdleTimeoutMiddleware:
+    """End a staff member's session after ``KB_STAFF_IDLE_MINUTES`` without an admin request.
+
+    Only admin requests are looked at (and only they touch the session), so the public pages a
+    signed-in editor reads stay cacheable. The last-seen time is written at most once a minute.
+    """
+
+    SESSION_KEY = "kb_staff_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.conf import settings
+        from django.contrib.auth import logout
+
+        match = getattr(request, "resolver_match", None)
+        if match is None or "admin" not in match.namespaces:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        now = int(time.time())
+        seen = request.session.get(self.SESSION_KEY)
+        idle = max(1, settings.KB_STAFF_IDLE_MINUTES) * 60
+        if isinstance(seen, int) and now - seen > idle:
+            logout(request)  # the admin view then sends the user to its login page
+            return None
+        if not isinstance(seen, int) or now - seen >= 60:
+            request.session[self.SESSION_KEY] = now
+        return None

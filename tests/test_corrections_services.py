@@ -86,12 +86,13 @@ def test_spam_is_stored_with_its_reasons(guide):
     assert actions(correction) == [Action.SUBMITTED, Action.FLAGGED]
 
 
-def test_rate_limit_refuses_before_storing(guide, settings):
+def test_a_post_over_the_rate_limit_is_stored_as_limited_spam(guide, settings):
     settings.KB_CORRECTION_RATE = "1/h"
-    submit(guide)
-    with pytest.raises(corrections.RateLimited):
-        submit(guide, text="另一段")
-    assert Correction.objects.count() == 1
+    assert submit(guide).status == Status.RECEIVED
+    limited = submit(guide, text="另一段")
+    assert limited.status == Status.SPAM
+    assert limited.spam_reasons == [{"rule": "rate_limited", "match": "sender"}]
+    assert Correction.objects.count() == 2
 
 
 # --- permissions ----------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def test_database_and_cache_come_from_the_environment(tmp_path):
     assert sqlite.returncode == 0, sqlite.stderr
     probe = json.loads(sqlite.stdout)
     assert probe["engine"] == "django.db.backends.sqlite3"
-    assert probe["cache"] == "django.core.cache.backends.db.DatabaseCache"
+    assert probe["cache"] == "kb.dbcache.UpsertDatabaseCache"
     assert probe["debug"] is False and probe["ssl"] is True
 
     postgres = _run(

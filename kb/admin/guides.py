@@ -126,6 +126,7 @@ class RenumberingFormSet(forms.BaseInlineFormSet):
 
 class OrderedInline(admin.StackedInline):
     formfield_overrides = URL_FIELDS_HTTPS
+    view_on_site = False  # a step of a draft has no public page
     formset = RenumberingFormSet
     extra = 0
     ordering = ("position",)
@@ -373,6 +374,15 @@ class GuideAdmin(admin.ModelAdmin):
             and obj.status in (Status.PUBLISHED, Status.ARCHIVED)
         )
 
+    def get_view_on_site_url(self, obj=None):
+        """Readers' page of a published guide; the staff preview of anything else (a draft, a
+        pending change or an archived guide has no public page)."""
+        if obj is None:
+            return None
+        if obj.status == Status.PUBLISHED and not obj.draft_of_id:
+            return obj.get_absolute_url()
+        return reverse("admin:kb_guide_preview", args=[obj.pk])
+
     def has_change_permission(self, request, obj=None):
         # Published and archived guides are changed through a pending copy, never in place.
         if self._is_locked(obj):
@@ -405,7 +415,16 @@ class GuideAdmin(admin.ModelAdmin):
         if not changed:
             return
         was = form.instance.status
-        guide = workflow.guide_record_edit(guide=form.instance, user=request.user, changed=changed)
+        # A reviewer who fixes something while sending the guide back: the send-back (in this
+        # same transaction) takes it to draft with the reviewer's reason.
+        sent_back = (
+            request.POST.get("_transition") == "reject"
+            and request.POST.get("reason-reject", "").strip()
+            and workflow.is_allowed("reject", guide=form.instance, user=request.user)
+        )
+        guide = workflow.guide_record_edit(
+            guide=form.instance, user=request.user, changed=changed, back_to_draft=not sent_back
+        )
         form.instance.status = guide.status
         if was != guide.status:
             self.message_user(

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kb import ratelimit
+from kb import ratelimit, site
 from kb.models import ClientHashKey, Correction, CorrectionEvent, Guide, Step
 from kb.models.corrections import CODE_ALPHABET, CODE_LENGTH
 from kb.services import spam, workflow
@@ -48,10 +48,6 @@ REPEAT_LIMIT = 2  # the same text a third time in the window is a flood
 
 class CorrectionError(Exception):
     """A decision that does not apply to the correction in its current state."""
-
-
-class RateLimited(Exception):
-    """The sender (or the guide) is over its rate limit."""
 
 
 def _record(correction, action, user=None, *, note="", from_status="", to_status=""):
@@ -164,14 +160,33 @@ def _fingerprint(text: str) -> str:
 
 
 # --- submitting -----------------------------------------------------------------------------
-def check_rate_limits(*, client_hash: str, guide: Guide) -> None:
-    """Count one submission against the sender's and the guide's limits (RateLimited if over)."""
+def _within(scope: str, ident: str, rate, recent) -> bool:
+    """One hit against a limit; when the cache cannot answer, the stored corrections do (the
+    queryset ``recent`` filtered to the window), so a cache outage neither refuses every post
+    nor lets a flood through."""
+    allowed = ratelimit.hit(scope, ident, rate, on_error=None)
+    if allowed is None:
+        since = timezone.now() - timedelta(seconds=rate.seconds)
+        allowed = recent.filter(created_at__gte=since).count() < rate.count
+    return allowed
+
+
+def rate_limit_reasons(*, client_hash: str, guide: Guide, spam_reasons) -> list[dict]:
+    """Count one submission against the sender's and the guide's limits; the reasons it is over.
+
+    Every post counts against its sender. Only posts that are not spam count against the guide,
+    so a spammer cannot use up a guide's budget and shut its corrections off for everyone."""
     client_rate = ratelimit.parse_rate(settings.KB_CORRECTION_RATE)
     guide_rate = ratelimit.parse_rate(settings.KB_CORRECTION_GUIDE_RATE)
-    if client_hash and not ratelimit.hit("correction-sender", client_hash, client_rate):
-        raise RateLimited("sender")
-    if not ratelimit.hit("correction-guide", str(guide.pk), guide_rate):
-        raise RateLimited("guide")
+    if client_rate and client_hash:
+        sender_posts = Correction.objects.filter(client_hash=client_hash)
+        if not _within("correction-sender", client_hash, client_rate, sender_posts):
+            return [{"rule": "rate_limited", "match": "sender"}]
+    if guide_rate and not spam_reasons:
+        guide_posts = Correction.objects.filter(guide=guide).exclude(status=Status.SPAM)
+        if not _within("correction-guide", str(guide.pk), guide_rate, guide_posts):
+            return [{"rule": "rate_limited", "match": "guide"}]
+    return []
 
 
 def correction_submit(
@@ -190,7 +205,8 @@ def correction_submit(
 ) -> Correction:
     """Store a reader's report (with status ``spam`` and the reasons when it looks like spam).
 
-    Raises RateLimited before anything is stored when the sender or the guide is over its limit.
+    A post over a rate limit is stored too, as spam with the reason ``rate_limited``: nothing a
+    reader sent is dropped, and the reader sees the same thank-you page either way.
     """
     live = Guide.objects.published().filter(pk=guide.pk).first()
     if live is None:
@@ -200,8 +216,6 @@ def correction_submit(
     proposed_text = (proposed_text or "").replace("\r\n", "\n").strip()
     if not proposed_text or len(proposed_text) > MAX_TEXT or "\x00" in proposed_text:
         raise CorrectionError(_("The proposed text is empty, too long or not valid text."))
-    check_rate_limits(client_hash=client_hash, guide=live)
-
     current_text = step.body if step is not None else ""
     reasons = list(flags)
     reasons += spam.check(
@@ -211,12 +225,13 @@ def correction_submit(
         kind=kind,
     )
     fingerprint = _fingerprint(proposed_text)
+    repeats = Correction.objects.filter(
+        fingerprint=fingerprint, created_at__gte=timezone.now() - REPEAT_WINDOW
+    ).count()
+    if repeats >= REPEAT_LIMIT:
+        reasons.append({"rule": "repeated_submission", "match": f"{repeats + 1}×"})
+    reasons += rate_limit_reasons(client_hash=client_hash, guide=live, spam_reasons=reasons)
     with transaction.atomic():
-        repeats = Correction.objects.filter(
-            fingerprint=fingerprint, created_at__gte=timezone.now() - REPEAT_WINDOW
-        ).count()
-        if repeats >= REPEAT_LIMIT:
-            reasons.append({"rule": "repeated_submission", "match": f"{repeats + 1}×"})
         correction = Correction(
             guide=live,
             step_position=step.position if step is not None else None,
@@ -519,7 +534,7 @@ EMAIL_TEMPLATES = {
 
 
 def status_url(correction: Correction) -> str:
-    return f"{settings.KB_SITE_URL}{correction.get_absolute_url()}"
+    return f"{site.site_url()}{correction.get_absolute_url()}"
 
 
 class NotificationError(Exception):
@@ -542,7 +557,7 @@ def correction_notify(*, correction_id: int, raise_errors: bool = False) -> bool
             "correction": correction,
             "guide": correction.guide,
             "status_url": status_url(correction),
-            "guide_url": f"{settings.KB_SITE_URL}{correction.guide.get_absolute_url()}",
+            "guide_url": f"{site.site_url()}{correction.guide.get_absolute_url()}",
             "reason": correction.get_reject_reason_display() if correction.reject_reason else "",
             "site_name": settings.SITE_NAME,
         }

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from kb import ratelimit
 from kb.models import Carrier, Country, Guide, GuideRevision, PlanType, Problem, Source, Step, Task
-from kb.services import feedback
+from kb.services import feedback, sourcewatch
 from kb.templatetags.kb_public import alternates_for_guide
 from kb.views import seo
 from kb.views.pagecache import cached_page
@@ -313,6 +313,7 @@ def guide_detail(request, slug):
             ),
         )
         .filter(slug=slug, language=language)
+        .annotate(being_rechecked=sourcewatch.being_rechecked())
         .order_by()
         .first()
     )
