@@ -294,6 +294,8 @@ KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)
 # Pages kept in each process's memory, in front of the shared page cache.
 KB_LOCAL_PAGE_CACHE_ENTRIES = env_int("KB_LOCAL_PAGE_CACHE_ENTRIES", 2000)
 KB_SHARED_PAGE_CACHE_SECONDS = CACHES["pages"]["TIMEOUT"]
+# One log line per static file request (whitenoise): for debugging.
+KB_LOG_STATIC_REQUESTS = env_bool("KB_LOG_STATIC_REQUESTS", False)
 
 # --- Reader corrections (see docs/corrections.md) -------------------------------------------
 # "<count>/<window>" with window s, m, h or d (optionally with a number: "10/15m"); "0" is off.
@@ -320,6 +322,8 @@ KB_SITE_URL = env_str(
     "KB_SITE_URL",
     "http://127.0.0.1:8000" if DEBUG else (f"https://{_first_host}" if _first_host else ""),
 ).rstrip("/")
+# In debug without KB_SITE_URL, links in emails use the host and port of the request (kb/site.py).
+KB_SITE_URL_FROM_REQUEST = DEBUG and not env_str("KB_SITE_URL")
 # An SMTP server that does not answer must not hold an editor's request past gunicorn's timeout.
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
 

@@ -63,3 +63,11 @@ def tasks_prune() -> dict:
     from kb.background import tasks_prune as prune
 
     return prune()
+
+
+@background(retries=1)
+def pages_render(*, paths: list[str]) -> dict:
+    """Render the pages a change touched into the shared page cache, for the next reader."""
+    from kb.services.prerender import pages_prerender
+
+    return pages_prerender(paths=paths)

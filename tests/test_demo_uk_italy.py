@@ -5,6 +5,7 @@ loads the demo to show the English versions arrive linked to their originals.
 """
 
 import datetime as dt
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,6 +27,10 @@ COUNTRY_DOMAINS = {
     "it": ("tim.it", "vodafone.it", "windtre.it", "iliad.it", "agcom.it"),
 }
 FROM_ABROAD_MARK = {"zh-hans": "从国外联系", "en": "from abroad"}
+COMPARISON_ROWS = {
+    "zh-hans": ("每月成本", "不用多久会停用", "什么算", "从国外充值"),
+    "en": ("Cost per month", "Survives unused for", "What counts", "Topping up from abroad"),
+}
 HEDGES = (
     "以官网为准",
     "官网说明",
@@ -76,10 +81,11 @@ def _on(url: str, domains) -> bool:
 
 PUBLISHED = _published()
 IDS = [path.name for path, _ in PUBLISHED]
+PUBLISHED_SLUGS = {(data["slug"], data["language"]) for _, data in PUBLISHED}
 
 
 def test_the_uk_and_italian_content_is_present():
-    assert len(PUBLISHED) >= 22
+    assert len(PUBLISHED) >= 38
     assert {data["carrier"] for _, data in PUBLISHED if data.get("carrier")} == set(CARRIER_DOMAINS)
 
 
@@ -127,11 +133,17 @@ def test_no_hedge_stands_in_for_a_fact(path, data):
     [(p, d) for p, d in PUBLISHED if d["task"] in ("renew", "keep-number")],
     ids=[p.name for p, d in PUBLISHED if d["task"] in ("renew", "keep-number")],
 )
-def test_renew_and_keep_number_guides_show_what_happens_without_a_top_up(path, data):
+def test_renew_and_keep_number_guides_show_the_no_top_up_timeline_or_the_country_comparison(
+    path, data
+):
     tips = data.get("tips") or ""
-    heading = "时间线" if data["language"] == "zh-hans" else "What happens if you don't"
-    assert heading in tips, path.name
     assert "|---|" in tips, path.name
+    if data.get("carrier"):
+        heading = "时间线" if data["language"] == "zh-hans" else "What happens if you don't"
+        assert heading in tips, path.name
+    else:
+        rows = COMPARISON_ROWS[data["language"]]
+        assert all(row in tips for row in rows), path.name
 
 
 def test_every_published_chinese_guide_has_a_published_english_version():
@@ -196,3 +208,20 @@ def test_loading_the_demo_links_each_english_version_to_its_chinese_original():
     country_wide = Guide.objects.published().get(slug="it-cancel-esim", language="en")
     assert country_wide.carrier is None
     assert country_wide.translation_of.slug == "it-cancel-esim"
+
+
+def test_port_out_guides_exist_for_every_uk_and_italian_carrier_in_both_languages():
+    port_out = {(d["carrier"], d["language"]) for _, d in PUBLISHED if d["task"] == "port-out"}
+    assert port_out == {(slug, lang) for slug in CARRIER_DOMAINS for lang in ("zh-hans", "en")}
+
+
+def test_country_guides_link_readers_to_the_carrier_guides():
+    for path, data in PUBLISHED:
+        if not data.get("carrier") and data["task"] == "keep-number":
+            prefix = "/zh-hans/guides/" if data["language"] == "zh-hans" else "/en/guides/"
+            linked = re.findall(r"\]\((/[a-z-]+/guides/[a-z0-9-]+/)\)", data["tips"])
+            assert len(linked) >= 4, path.name
+            for url in linked:
+                assert url.startswith(prefix), url
+                slug = url.rstrip("/").rsplit("/", 1)[1]
+                assert (slug, data["language"]) in PUBLISHED_SLUGS, url

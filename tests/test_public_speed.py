@@ -1,5 +1,7 @@
 """Constant SQL per page, the page cache, conditional GET, and changes showing at once."""
 
+import os
+import re
 import sqlite3
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -64,6 +66,8 @@ def public_paths(guide):
         url("kb:feed", guide.language),
         url("kb:carrier_feed", guide.language, slug=guide.carrier.slug),
         "/sitemap.xml",
+        "/sitemap-guides.xml",
+        "/sitemap-catalogue.xml",
     ]
 
 
@@ -544,3 +548,88 @@ def test_a_page_of_a_verified_guide_is_kept_no_longer_than_until_it_turns_stale(
     assert response.status_code == 200
     entry = pagecache.local.get(pagecache._key(response.wsgi_request, ()))
     assert 0 < entry["timeout"] <= zh.reverify_days * 86400 + 1
+
+
+# --- Listings that stay small ----------------------------------------------------------------
+
+
+def many_carriers(count=300):
+    from kb.models import Country
+
+    us = Country.objects.get(slug="us")
+    return Carrier.objects.bulk_create(
+        Carrier(slug=f"many-{n:03}", name=f"Many {n:03}", country=us) for n in range(count)
+    )
+
+
+def test_home_and_task_pages_show_the_top_carriers_and_link_to_the_full_list(client):
+    zh, _en = published_pair()
+    many_carriers(300)
+    for path in (url("kb:home"), url("kb:task", slug="pause")):
+        html = client.get(path).content.decode()
+        assert "T-Mobile" in html  # it has guides: it leads
+        assert html.count("/carriers/many-") <= 11
+        assert f'href="{url("kb:country", slug="us")}"' in html and "全部 301 家运营商" in html
+        assert len(html.encode()) < 100_000
+
+
+def test_the_country_page_lists_every_carrier_a_page_at_a_time(client):
+    published_pair()
+    many_carriers(300)
+    base = url("kb:country", slug="us")
+    first = client.get(base).content.decode()
+    second = client.get(base, {"page": "2"}).content.decode()
+    third = client.get(base, {"page": "3"}).content.decode()
+    seen = set()
+    for html in (first, second, third):
+        assert len(html.encode()) < 100_000
+        seen |= set(re.findall(r"/carriers/(many-\d+)/", html))
+    assert len(seen) == 300
+    assert 'rel="next" href="?page=2"' in first and "第 2 页，共 3 页" in second
+    assert client.get(base, {"page": "2"})["X-Page-Cache"] == "hit"
+    assert client.get(base, {"page": "2", "utm_source": "x"})["X-Page-Cache"] == "hit"
+    for odd, target in (("1", base), ("abc", base), ("99", f"{base}?page=3")):
+        response = client.get(base, {"page": odd})
+        assert response.status_code == 302 and response["Location"] == target
+
+
+# --- Rendered at publish time -----------------------------------------------------------------
+
+
+def test_a_publish_renders_the_pages_it_touched_so_the_next_reader_gets_a_cached_page(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.KB_SITE_URL = "http://testserver"
+    zh, en = published_pair()
+    publish_change(zh, django_capture_on_commit_callbacks, title="暂停 T-Mobile 线路（新版）")
+    with another_process():
+        first = client.get(zh.get_absolute_url())
+        assert first["X-Page-Cache"] == "shared"
+        assert "暂停 T-Mobile 线路（新版）" in first.content.decode()
+        for path in (
+            en.get_absolute_url(),
+            url("kb:carrier", slug="t-mobile"),
+            url("kb:carrier", "en", slug="t-mobile"),
+            url("kb:task", slug="pause"),
+            url("kb:home"),
+            url("kb:home", "en"),
+        ):
+            assert client.get(path)["X-Page-Cache"] == "shared", path
+
+
+def test_prerender_pages_fills_the_shared_cache_with_every_guide_and_listing(client, settings):
+    from django.core.management import call_command
+
+    settings.KB_SITE_URL = "http://testserver"
+    zh, en = published_pair()
+    call_command("prerender_pages", "--shard", "1/1", stdout=open(os.devnull, "w"))
+    with another_process():
+        for path in (
+            zh.get_absolute_url(),
+            en.get_absolute_url(),
+            url("kb:carrier", slug="t-mobile"),
+            url("kb:country", "en", slug="us"),
+            url("kb:task", slug="pause"),
+            url("kb:home"),
+        ):
+            assert client.get(path)["X-Page-Cache"] == "shared", path

@@ -126,6 +126,7 @@ class RenumberingFormSet(forms.BaseInlineFormSet):
 
 class OrderedInline(admin.StackedInline):
     formfield_overrides = URL_FIELDS_HTTPS
+    view_on_site = False  # a step of a draft has no public page
     formset = RenumberingFormSet
     extra = 0
     ordering = ("position",)
@@ -373,6 +374,15 @@ class GuideAdmin(admin.ModelAdmin):
             and obj.status in (Status.PUBLISHED, Status.ARCHIVED)
         )
 
+    def get_view_on_site_url(self, obj=None):
+        """Readers' page of a published guide; the staff preview of anything else (a draft, a
+        pending change or an archived guide has no public page)."""
+        if obj is None:
+            return None
+        if obj.status == Status.PUBLISHED and not obj.draft_of_id:
+            return obj.get_absolute_url()
+        return reverse("admin:kb_guide_preview", args=[obj.pk])
+
     def has_change_permission(self, request, obj=None):
         # Published and archived guides are changed through a pending copy, never in place.
         if self._is_locked(obj):
@@ -405,7 +415,16 @@ class GuideAdmin(admin.ModelAdmin):
         if not changed:
             return
         was = form.instance.status
-        guide = workflow.guide_record_edit(guide=form.instance, user=request.user, changed=changed)
+        # A reviewer who fixes something while sending the guide back: the send-back (in this
+        # same transaction) takes it to draft with the reviewer's reason.
+        sent_back = (
+            request.POST.get("_transition") == "reject"
+            and request.POST.get("reason-reject", "").strip()
+            and workflow.is_allowed("reject", guide=form.instance, user=request.user)
+        )
+        guide = workflow.guide_record_edit(
+            guide=form.instance, user=request.user, changed=changed, back_to_draft=not sent_back
+        )
         form.instance.status = guide.status
         if was != guide.status:
             self.message_user(
@@ -610,26 +629,29 @@ def compare_revisions(old: dict, new: dict) -> dict:
                 }
             )
 
-    def children(key, names):
+    def children(key, names, model):
         rows = []
         before, after = old.get(key, []), new.get(key, [])
         for index in range(max(len(before), len(after))):
             a = before[index] if index < len(before) else {}
             b = after[index] if index < len(after) else {}
             diffs = [
-                {"name": name, "diff": char_diff_html(a.get(name) or "", b.get(name) or "")}
+                {
+                    "name": model._meta.get_field(name).verbose_name,
+                    "diff": char_diff_html(a.get(name) or "", b.get(name) or ""),
+                }
                 for name in names
                 if (a.get(name) or "") != (b.get(name) or "")
             ]
             if diffs:
-                status = "added" if not a else "removed" if not b else "changed"
+                status = _("added") if not a else _("removed") if not b else _("changed")
                 rows.append({"position": index + 1, "status": status, "diffs": diffs})
         return rows
 
     return {
         "fields": fields,
-        "steps": children("steps", STEP_FIELDS),
-        "problems": children("problems", PROBLEM_FIELDS),
+        "steps": children("steps", STEP_FIELDS, Step),
+        "problems": children("problems", PROBLEM_FIELDS, Problem),
         "unchanged": not fields
         and old.get("steps") == new.get("steps")
         and old.get("problems") == new.get("problems"),
@@ -638,11 +660,19 @@ def compare_revisions(old: dict, new: dict) -> dict:
 
 @admin.register(GuideEvent)
 class GuideEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "guide", "action", "actor", "from_status", "to_status", "note")
+    list_display = ("at", "guide", "action", "actor", "from_label", "to_label", "note")
     list_filter = ("action",)
     list_select_related = ("guide", "actor")
     search_fields = ("guide__title", "note")
     date_hierarchy = "at"
+
+    @admin.display(description=_("from"), ordering="from_status")
+    def from_label(self, obj):
+        return _status_label(obj.from_status)
+
+    @admin.display(description=_("to"), ordering="to_status")
+    def to_label(self, obj):
+        return _status_label(obj.to_status)
 
     def has_add_permission(self, request):
         return False
@@ -652,6 +682,10 @@ class GuideEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _status_label(code: str) -> str:
+    return Status(code).label if code in Status.values else (code or "—")
 
 
 # --- the editorial dashboard ------------------------------------------------------------------

@@ -12,12 +12,14 @@ from kb.models.guides import (
     Step,
 )
 from kb.models.images import GuideImage, ImageAsset
+from kb.models.proposals import CarrierChange
 from kb.models.search import SearchDocument, SearchGap
 from kb.models.sources import SourceBaseline, SourcePage
 from kb.models.tasks import ScheduledRun, TaskRecord
 
 __all__ = [
     "Carrier",
+    "CarrierChange",
     "ClientHashKey",
     "Correction",
     "CorrectionEvent",

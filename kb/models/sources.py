@@ -81,4 +81,4 @@ class SourceBaseline(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.guide_id} {self.url}"
+        return self.url

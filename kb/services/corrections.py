@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kb import ratelimit
+from kb import ratelimit, site
 from kb.models import ClientHashKey, Correction, CorrectionEvent, Guide, Step
 from kb.models.corrections import CODE_ALPHABET, CODE_LENGTH
 from kb.services import spam, workflow
@@ -534,7 +534,7 @@ EMAIL_TEMPLATES = {
 
 
 def status_url(correction: Correction) -> str:
-    return f"{settings.KB_SITE_URL}{correction.get_absolute_url()}"
+    return f"{site.site_url()}{correction.get_absolute_url()}"
 
 
 class NotificationError(Exception):
@@ -557,7 +557,7 @@ def correction_notify(*, correction_id: int, raise_errors: bool = False) -> bool
             "correction": correction,
             "guide": correction.guide,
             "status_url": status_url(correction),
-            "guide_url": f"{settings.KB_SITE_URL}{correction.guide.get_absolute_url()}",
+            "guide_url": f"{site.site_url()}{correction.guide.get_absolute_url()}",
             "reason": correction.get_reject_reason_display() if correction.reject_reason else "",
             "site_name": settings.SITE_NAME,
         }

@@ -72,14 +72,28 @@ def guide_tags(guide) -> set[str]:
     return tags
 
 
+def _render_pages(paths) -> None:
+    """Render ``paths`` into the shared page cache in the background once the change commits
+    (after the page caches were dropped), so that the next reader gets a cached page."""
+    from kb import background, tasks
+
+    background.enqueue(tasks.pages_render, paths=list(dict.fromkeys(paths)))
+
+
 def guide_visibility_changed(guide) -> None:
     """Call inside the transaction that published, changed, verified or archived ``guide``."""
     from kb.search import index
+    from kb.services import prerender
 
     index.update_guide(guide)
     _drop_page_caches(guide_tags(guide))
+    _render_pages(prerender.paths_for_guide(guide))
 
 
 def catalogue_changed() -> None:
-    """A country, carrier, channel or task changed: every page shows the catalogue."""
+    """A country, carrier, channel or task changed: every page shows the catalogue. The
+    listings are rendered again at once; other pages as readers ask for them."""
+    from kb.services import prerender
+
     _drop_page_caches({caching.CATALOGUE})
+    _render_pages(prerender.listing_paths())

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kb.models import Guide, GuideEvent, GuideRevision
-from kb.services import hooks, images
+from kb.services import hooks, images, sourcewatch
 from kb.services._common import has_perm, lock
 from kb.services.snapshots import apply_snapshot, snapshot
 
@@ -189,6 +189,7 @@ TRANSITIONS = {
             PERM_CHANGE,
             (Status.DRAFT, Status.IN_REVIEW),
             check=_pending_copy_only,
+            uses_form=True,
         ),
         Transition(
             "revert",
@@ -246,15 +247,20 @@ def guide_record_created(*, guide: Guide, user, imported: bool = False, note: st
 
 
 @transaction.atomic
-def guide_record_edit(*, guide: Guide, user, changed: list[str]) -> Guide:
+def guide_record_edit(
+    *, guide: Guide, user, changed: list[str], back_to_draft: bool = True
+) -> Guide:
     """Call in the transaction that saved an editor's change to ``guide``'s text.
 
     The editor becomes one of the version's writers. A guide (or pending change) that was in
-    review goes back to draft: the reviewer has not seen this text.
+    review goes back to draft: the reviewer has not seen this text. (``back_to_draft=False``
+    only when a reviewer's "send back" follows in the same transaction, with its reason.)
     """
     guide = _lock(guide)
+    guide.updated_by = user
+    guide.save(update_fields=["updated_by", "updated_at"])
     note = ", ".join(str(name) for name in changed)
-    if guide.status == Status.IN_REVIEW:
+    if guide.status == Status.IN_REVIEW and back_to_draft:
         guide.status = Status.DRAFT
         guide.save(update_fields=["status", "updated_at"])
         _record(
@@ -479,6 +485,7 @@ def guide_verify(*, guide: Guide, user, note: str = "") -> Guide:
         last_verified_at=now, last_verified_by=user, verification_due_at=guide.reverify_due_at
     )
     _record(guide, Action.VERIFIED, user, note=note)
+    sourcewatch.baselines_accept(guide=guide)
     hooks.guide_visibility_changed(guide)
     return guide
 

@@ -118,6 +118,14 @@ def clear_fragments() -> None:
     _fragments.clear()
 
 
+def warm_fragments() -> None:
+    """Render the fragments of the active language (gunicorn's master, before the fork)."""
+    from kb.views.public_forms import FeedbackForm
+
+    search_box("header")
+    feedback_fields(FeedbackForm())
+
+
 def _render_search_box(place, query):
     from kb.views.public_forms import SearchBoxForm
 

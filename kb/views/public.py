@@ -6,8 +6,10 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import DatabaseError
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from kb import ratelimit
 from kb.models import Carrier, Country, Guide, GuideRevision, PlanType, Problem, Source, Step, Task
-from kb.services import feedback
+from kb.services import feedback, sourcewatch
 from kb.templatetags.kb_public import alternates_for_guide
 from kb.views import seo
 from kb.views.pagecache import cached_page
@@ -67,14 +69,49 @@ def _page(
     return response
 
 
+#: Carriers shown per country on the home and task pages; the country page lists them all,
+#: a page at a time.
+TOP_CARRIERS = 12
+CARRIERS_PER_PAGE = 120
+
+
+def _published_here(language):
+    return Q(
+        guides__status=Guide.Status.PUBLISHED,
+        guides__draft_of__isnull=True,
+        guides__language=language,
+    )
+
+
+def _countries_with_top_carriers(language, limit=TOP_CARRIERS):
+    """Every country with its ``limit`` carriers with the most guides in ``language`` (then by
+    name) as ``top_carriers``, and how many carriers it has as ``carrier_total``: two queries,
+    however many carriers there are."""
+    ranked = (
+        Carrier.objects.annotate(
+            guide_count=Count("guides", filter=_published_here(language)),
+            rank=Window(
+                RowNumber(),
+                partition_by=F("country_id"),
+                order_by=(F("guide_count").desc(), F("name").asc(), F("pk").asc()),
+            ),
+        )
+        .filter(rank__lte=limit)
+        .order_by("country_id", "rank")
+    )
+    by_country = {}
+    for carrier in ranked:
+        by_country.setdefault(carrier.country_id, []).append(carrier)
+    countries = list(Country.objects.annotate(carrier_total=Count("carriers")))
+    for country in countries:
+        country.top_carriers = by_country.get(country.pk, [])
+    return countries
+
+
 @cached_page
 def home(request):
     language = get_language()
-    published_here = Q(guides__status=Guide.Status.PUBLISHED, guides__draft_of__isnull=True)
-    carriers = Carrier.objects.annotate(
-        guide_count=Count("guides", filter=published_here & Q(guides__language=language))
-    ).order_by("name")
-    countries = Country.objects.prefetch_related(Prefetch("carriers", queryset=carriers))
+    countries = _countries_with_top_carriers(language)
     recent = _published().filter(language=language).order_by("-content_updated_at")[:6]
     verified = (
         _published()
@@ -111,20 +148,22 @@ def home(request):
     )
 
 
-@cached_page
+@cached_page(query=("page",))
 def country_detail(request, slug):
     language = get_language()
     country = get_object_or_404(Country, slug=slug)
     carriers = country.carriers.annotate(
-        guide_count=Count(
-            "guides",
-            filter=Q(
-                guides__status=Guide.Status.PUBLISHED,
-                guides__draft_of__isnull=True,
-                guides__language=language,
-            ),
-        )
-    ).order_by("name")
+        guide_count=Count("guides", filter=_published_here(language))
+    ).order_by("name", "pk")
+    pages = Paginator(carriers, CARRIERS_PER_PAGE)
+    number = request.GET.get("page")
+    if number is not None:
+        # Only real page numbers are rendered (and cached); anything else goes to one.
+        wanted = pages.get_page(number).number
+        if str(wanted) != number or wanted == 1:
+            target = country.get_absolute_url()
+            return HttpResponseRedirect(target if wanted == 1 else f"{target}?page={wanted}")
+    page = pages.get_page(number)
     guides = _in_reader_language(
         _published().filter(country=country, carrier__isnull=True).order_by("task__position"),
         language,
@@ -140,7 +179,8 @@ def country_detail(request, slug):
             )
             % {"country": country.display_name},
             "country": country,
-            "carriers": carriers,
+            "carriers": page.object_list,
+            "page": page,
             "guides": guides,
             "crumbs": crumbs,
             "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
@@ -201,7 +241,15 @@ def carrier_detail(request, slug):
 def task_detail(request, slug):
     language = get_language()
     task = get_object_or_404(Task, slug=slug)
-    guides = sorted(_in_reader_language(_published().filter(task=task), language), key=_plan_order)
+    country_list = _countries_with_top_carriers(language)
+    shown = [carrier.pk for country in country_list for carrier in country.top_carriers]
+    guides = sorted(
+        _in_reader_language(
+            _published().filter(Q(carrier_id__in=shown) | Q(carrier__isnull=True), task=task),
+            language,
+        ),
+        key=_plan_order,
+    )
     by_carrier, countrywide = {}, {}
     for guide in guides:
         if guide.carrier_id:
@@ -209,9 +257,9 @@ def task_detail(request, slug):
         else:
             countrywide.setdefault(guide.country_id, []).append(guide)
     countries = []
-    for country in Country.objects.prefetch_related("carriers"):
+    for country in country_list:
         rows = []
-        for carrier in country.carriers.all():
+        for carrier in country.top_carriers:
             variants = by_carrier.get(carrier.pk, [])
             request_url = None
             if not variants or all(guide.language != language for guide in variants):
@@ -236,7 +284,7 @@ def task_detail(request, slug):
             "crumbs": crumbs,
             "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
         },
-        tags=(f"task:{task.pk}",),
+        tags=(f"task:{task.pk}", "guides"),  # which carriers lead depends on every guide
     )
 
 
@@ -269,6 +317,7 @@ def guide_detail(request, slug):
             ),
         )
         .filter(slug=slug, language=language)
+        .annotate(being_rechecked=sourcewatch.being_rechecked())
         .order_by()
         .first()
     )
