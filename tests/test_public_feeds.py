@@ -97,6 +97,7 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_forms(client
         assert f"Disallow: {path}\n" in body
     assert "admin" not in body  # the admin's path is not advertised
     assert "Disallow: /zh-hans/guides/\n" not in body
+    assert "admin" not in body  # not named: the first place an attacker would look
 
 
 def feed_entries(client, path):
