@@ -105,3 +105,17 @@ def search_box(place="header", query=""):
     from kb.views.public_forms import SearchBoxForm
 
     return {"form": SearchBoxForm(place=place, initial={"q": query})}
+
+
+# The guide's column is at most 60rem wide, less the list's indent; phones use the full width.
+FIGURE_SIZES = "(min-width: 62rem) 54rem, calc(100vw - 3rem)"
+
+
+@register.inclusion_tag("kb/_figures.html")
+def figures(obj, lazy=True):
+    """The pictures of a step or problem as <figure>s. The public view attaches them as
+    ``pictures`` (one query per page); the admin preview falls back to the rows."""
+    pictures = getattr(obj, "pictures", None)
+    if pictures is None:
+        pictures = list(obj.images.select_related("asset"))
+    return {"pictures": pictures, "lazy": lazy, "sizes": FIGURE_SIZES}

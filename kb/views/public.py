@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from kb import ratelimit
-from kb.models import Carrier, Country, Guide, GuideRevision, Task
+from kb.models import Carrier, Country, Guide, GuideImage, GuideRevision, Task
 from kb.services import feedback
 from kb.templatetags.kb_public import alternates_for_guide
 from kb.views import seo
@@ -226,6 +226,19 @@ def _count_read(request, meta):
         feedback.reads_record(meta["guide_id"], user_agent=request.headers.get("User-Agent", ""))
 
 
+def _attach_pictures(guide, steps, problems) -> None:
+    by_step, by_problem = {}, {}
+    for picture in guide.images.all():
+        if picture.step_id:
+            by_step.setdefault(picture.step_id, []).append(picture)
+        else:
+            by_problem.setdefault(picture.problem_id, []).append(picture)
+    for step in steps:
+        step.pictures = by_step.get(step.pk, [])
+    for problem in problems:
+        problem.pictures = by_problem.get(problem.pk, [])
+
+
 @cached_page(served=_count_read)
 def guide_detail(request, slug):
     language = get_language()
@@ -236,6 +249,7 @@ def guide_detail(request, slug):
             "steps",
             "problems",
             "sources",
+            Prefetch("images", queryset=GuideImage.objects.select_related("asset")),
             Prefetch(
                 "revisions",
                 queryset=GuideRevision.objects.only(
@@ -254,9 +268,10 @@ def guide_detail(request, slug):
         )
     )
     steps = list(guide.steps.all())
+    problems = list(guide.problems.all())
+    _attach_pictures(guide, steps, problems)
     for step in steps:
         step.correction_url = guide.get_correction_url(step)
-    problems = list(guide.problems.all())
     crumbs = [_home_crumb(), (guide.country.display_name, guide.country.get_absolute_url())]
     if guide.carrier:
         crumbs.append((guide.carrier.name, guide.carrier.get_absolute_url()))
