@@ -8,13 +8,18 @@ and needs no JavaScript. New steps must be saved once before a picture can point
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kb import images
-from kb.models import Guide, GuideImage, ImageAsset
+from kb.models import Correction, Guide, GuideImage, ImageAsset
 from kb.services import images as image_services
+from kb.views.media import CONTENT_TYPES
 
 ACCEPT = "image/jpeg,image/png,image/webp"
 
@@ -152,6 +157,34 @@ class ImageAssetAdmin(admin.ModelAdmin):
     @admin.display(description=_("used in guides"), ordering="use_count")
     def uses(self, obj):
         return getattr(obj, "use_count", 0)
+
+    def get_urls(self):
+        return [
+            path(
+                "evidence/<int:pk>/",
+                self.admin_site.admin_view(self.evidence_view),
+                name="kb_correction_screenshot",
+            ),
+            *super().get_urls(),
+        ]
+
+    def evidence_view(self, request, pk):
+        """A reader's screenshot, for staff who may see the corrections queue; never cached."""
+        if not request.user.has_perm("kb.view_correction"):
+            raise PermissionDenied
+        correction = get_object_or_404(Correction, pk=pk)
+        name = correction.screenshot.name
+        if not name:
+            raise Http404
+        try:
+            handle = default_storage.open(name, "rb")
+        except Exception:
+            raise Http404 from None
+        extension = name.rsplit(".", 1)[-1]
+        response = FileResponse(handle, content_type=CONTENT_TYPES.get(extension, "image/png"))
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "default-src 'none'"
+        return response
 
     def has_add_permission(self, request):
         return False

@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from kb import ratelimit
 from kb.models import ClientHashKey, Correction, CorrectionEvent, Guide, Step
 from kb.models.corrections import CODE_ALPHABET, CODE_LENGTH
-from kb.services import spam, workflow
+from kb.services import images, spam, workflow
 
 logger = logging.getLogger("kb.corrections")
 
@@ -111,6 +111,7 @@ def correction_submit(
     email: str = "",
     client_hash: str = "",
     flags: list[dict] | tuple = (),
+    screenshot=None,
 ) -> Correction:
     """Store a reader's report (with status ``spam`` and the reasons when it looks like spam).
 
@@ -135,6 +136,50 @@ def correction_submit(
         kind=kind,
     )
     fingerprint = _fingerprint(proposed_text)
+    screenshot_name = images.evidence_store(processed=screenshot) if screenshot else ""
+    try:
+        correction = _store_submission(
+            live=live,
+            step=step,
+            current_text=current_text,
+            kind=kind,
+            proposed_text=proposed_text,
+            evidence_url=evidence_url,
+            tried_on=tried_on,
+            plan_type=plan_type,
+            email=email,
+            language=language,
+            reasons=reasons,
+            client_hash=client_hash,
+            fingerprint=fingerprint,
+            screenshot_name=screenshot_name,
+        )
+    except Exception:
+        images.evidence_delete(name=screenshot_name)
+        raise
+    logger.info(
+        "correction %s received guide=%s status=%s", correction.code, live.pk, correction.status
+    )
+    return correction
+
+
+def _store_submission(
+    *,
+    live,
+    step,
+    current_text,
+    kind,
+    proposed_text,
+    evidence_url,
+    tried_on,
+    plan_type,
+    email,
+    language,
+    reasons,
+    client_hash,
+    fingerprint,
+    screenshot_name,
+) -> Correction:
     with transaction.atomic():
         repeats = Correction.objects.filter(
             fingerprint=fingerprint, created_at__gte=timezone.now() - REPEAT_WINDOW
@@ -157,15 +202,13 @@ def correction_submit(
             spam_reasons=reasons,
             client_hash=client_hash,
             fingerprint=fingerprint,
+            screenshot=screenshot_name,
         )
         _save_with_new_code(correction)
         _record(correction, Action.SUBMITTED, to_status=Status.RECEIVED)
         if reasons:
             rules = ", ".join(sorted({r["rule"] for r in reasons}))
             _record(correction, Action.FLAGGED, note=rules, from_status=Status.RECEIVED)
-    logger.info(
-        "correction %s received guide=%s status=%s", correction.code, live.pk, correction.status
-    )
     return correction
 
 
@@ -508,9 +551,20 @@ def personal_data_purge(*, now=None, days: int | None = None, dry_run: bool = Fa
         | Q(created_at__lt=cutoff)
     )
     hashes = Correction.objects.exclude(client_hash="").filter(created_at__lt=cutoff)
+    # A screenshot is needed only until the report is decided (and published, if accepted).
+    screenshots = Correction.objects.exclude(screenshot="").filter(
+        Q(status__in=RESOLVED_NOTIFIED)
+        | Q(status=Status.SPAM, decided_at__isnull=False)
+        | Q(created_at__lt=cutoff)
+    )
     # A period's key goes once the whole period is older than the cutoff.
     keys = ClientHashKey.objects.filter(period__lt=ratelimit.current_period(cutoff.timestamp()))
-    result = {"emails": emails.count(), "hashes": hashes.count(), "keys": keys.count()}
+    result = {
+        "emails": emails.count(),
+        "hashes": hashes.count(),
+        "keys": keys.count(),
+        "screenshots": screenshots.count(),
+    }
     if dry_run:
         return result
     with transaction.atomic():
@@ -521,17 +575,26 @@ def personal_data_purge(*, now=None, days: int | None = None, dry_run: bool = Fa
             client_hash="", personal_data_purged_at=now
         )
         keys.delete()
+        shots = dict(screenshots.values_list("pk", "screenshot"))
+        Correction.objects.filter(pk__in=shots).update(screenshot="", personal_data_purged_at=now)
+        for name in shots.values():
+            transaction.on_commit(lambda name=name: images.evidence_delete(name=name))
         CorrectionEvent.objects.bulk_create(
             [
                 CorrectionEvent(correction_id=pk, action=Action.PURGED, at=now, note=what)
-                for ids, what in ((email_ids, "email"), (hash_ids, "sender key"))
+                for ids, what in (
+                    (email_ids, "email"),
+                    (hash_ids, "sender key"),
+                    (list(shots), "screenshot"),
+                )
                 for pk in ids
             ]
         )
     logger.info(
-        "personal data purged: %s emails, %s sender keys, %s period keys",
+        "personal data purged: %s emails, %s sender keys, %s period keys, %s screenshots",
         result["emails"],
         result["hashes"],
         result["keys"],
+        result["screenshots"],
     )
     return result

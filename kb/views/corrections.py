@@ -38,7 +38,7 @@ def correction_form(request, slug, position=None):
             raise Http404
     status = 200
     if request.method == "POST":
-        form = CorrectionForm(request.POST, guide=guide, step=step)
+        form = CorrectionForm(request.POST, request.FILES, guide=guide, step=step)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -54,6 +54,7 @@ def correction_form(request, slug, position=None):
                     language=get_language(),
                     client_hash=ratelimit.client_hash(request),
                     flags=form.spam_flags(),
+                    screenshot=form.screenshot_processed,
                 )
             except corrections.RateLimited:
                 form.add_error(
