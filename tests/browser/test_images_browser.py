@@ -75,3 +75,43 @@ def test_editor_uploads_a_picture_for_a_step_and_the_preview_shows_it(page, scre
     assert current.endswith(".webp") and "/media/images/" in current
     screenshot(page, "guide-preview-picture-390")
     assert Guide.objects.get(pk=guide.pk).status == Guide.Status.DRAFT
+
+
+@pytest.mark.parametrize("size_name", ["phone", "desktop"])
+def test_an_illustrated_guide_stays_under_100_kb_without_its_lazy_pictures(
+    browser, live_server, size_name, screenshot
+):
+    from kb.services.demo import load_demo
+    from tests.browser.viewports import DESKTOP
+
+    load_demo()
+    guide = Guide.objects.published().get(slug="t-mobile-activate-esim", language="zh-hans")
+    viewport = PHONE if size_name == "phone" else DESKTOP
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    page = context.new_page()
+    transferred = {}
+
+    def count(response):
+        sizes = response.request.sizes()
+        transferred[response.url] = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+
+    page.on("requestfinished", lambda request: count(request.response()))
+    try:
+        page.goto(guide.get_absolute_url(), wait_until="networkidle")
+        eager = page.evaluate(
+            "() => [...document.querySelectorAll('figure img:not([loading=lazy])')]"
+            ".map(img => img.currentSrc)"
+        )
+        lazy = page.evaluate(
+            "() => [...document.querySelectorAll('figure img[loading=lazy]')]"
+            ".map(img => img.currentSrc).filter(Boolean)"
+        )
+        screenshot(page, f"guide-with-pictures-{size_name}")
+    finally:
+        context.close()
+    # risks and "before you start" come first, so no step picture is on the first screen
+    assert eager == []
+    first_view = {url: n for url, n in transferred.items() if url not in lazy}
+    print(size_name, {url.rsplit("/", 1)[-1]: n for url, n in first_view.items()})
+    print(size_name, "first view", sum(first_view.values()), "lazy", len(lazy))
+    assert sum(first_view.values()) < 100 * 1024, first_view
