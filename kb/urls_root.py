@@ -7,5 +7,6 @@ from kb.views import robots, sitemaps
 
 urlpatterns = [
     path("robots.txt", robots.robots_txt, name="robots_txt"),
-    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap, name="sitemap_section"),
 ]

@@ -1,5 +1,15 @@
 """Editorial screens. Each module registers the admin of one domain; buttons call services."""
 
-from kb.admin import catalogue, corrections, dashboard, feedback, guides, images, search  # noqa: F401
+from kb.admin import (  # noqa: F401
+    catalogue,
+    corrections,
+    dashboard,
+    feedback,
+    guides,
+    images,
+    search,
+    sources,
+    tasks,
+)
 
 images.attach_to(guides.GuideAdmin)

@@ -3,44 +3,13 @@
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
-from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
-
-# Removing a picture from a pending change loses nothing (revisions keep it), so editors may.
-EDITOR_PERMISSIONS = [
-    "add_guideimage", "change_guideimage", "view_guideimage", "delete_guideimage",
-    "view_imageasset",
-]
-GROUPS = {"Editors": EDITOR_PERMISSIONS, "Reviewers": EDITOR_PERMISSIONS}
-
-
-def add_permissions(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="kb", codename__in=codenames)
-        )
-
-
-def remove_permissions(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=GROUPS):
-        group.permissions.remove(
-            *Permission.objects.filter(content_type__app_label="kb", codename__in=EDITOR_PERMISSIONS)
-        )
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kb', '0007_search'),
-        ('kb', '0002_editorial_groups'),
+        ('kb', '0010_tasks_and_source_watch'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -99,5 +68,4 @@ class Migration(migrations.Migration):
             model_name='guideimage',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('problem__isnull', True), ('step__isnull', False)), models.Q(('problem__isnull', False), ('step__isnull', True)), _connector='OR'), name='guideimage_on_step_or_problem'),
         ),
-        migrations.RunPython(add_permissions, remove_permissions),
     ]

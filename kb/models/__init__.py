@@ -1,12 +1,25 @@
 from kb.models.catalogue import Carrier, Country, SupportChannel, Task
 from kb.models.corrections import ClientHashKey, Correction, CorrectionEvent
 from kb.models.feedback import GuideFeedback, GuideReadCount, GuideRequest
-from kb.models.guides import Guide, GuideEvent, GuideRevision, Language, Problem, Source, Step
+from kb.models.guides import (
+    Guide,
+    GuideEvent,
+    GuideRevision,
+    Language,
+    PlanType,
+    Problem,
+    Source,
+    Step,
+)
 from kb.models.images import GuideImage, ImageAsset
+from kb.models.proposals import CarrierChange
 from kb.models.search import SearchDocument, SearchGap
+from kb.models.sources import SourceBaseline, SourcePage
+from kb.models.tasks import ScheduledRun, TaskRecord
 
 __all__ = [
     "Carrier",
+    "CarrierChange",
     "ClientHashKey",
     "Correction",
     "CorrectionEvent",
@@ -20,11 +33,16 @@ __all__ = [
     "GuideRevision",
     "ImageAsset",
     "Language",
+    "PlanType",
     "Problem",
+    "ScheduledRun",
     "SearchDocument",
     "SearchGap",
     "Source",
+    "SourceBaseline",
+    "SourcePage",
     "Step",
     "SupportChannel",
     "Task",
+    "TaskRecord",
 ]

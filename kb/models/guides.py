@@ -10,16 +10,39 @@ from django.utils.translation import gettext_lazy as _
 from kb import markdown
 from kb.models.catalogue import SLUG_RE, Carrier, Country, Task
 
+PLACE_FIELDS = ("carrier_id", "country_id", "task_id", "translation_of_id")
+
 
 class Language(models.TextChoices):
     ZH_HANS = "zh-hans", "简体中文"
     EN = "en", "English"
 
 
+class PlanType(models.TextChoices):
+    ALL = "all", _("Every plan type")
+    PREPAID = "prepaid", _("Prepaid")
+    MONTHLY = "monthly", _("Monthly plan")
+
+
 class GuideQuerySet(models.QuerySet):
     def published(self):
         """What readers may see: published guides, never a pending copy."""
         return self.filter(status=Guide.Status.PUBLISHED, draft_of__isnull=True)
+
+    def clashing_with(self, guide, *, exclude_pk=None):
+        """Published guides that ``guide`` could not be published beside: the same topic (carrier
+        or country-wide, task, plan type, language) or the same address."""
+        if guide.carrier_id:
+            same_topic = Q(carrier_id=guide.carrier_id, task_id=guide.task_id)
+        else:
+            same_topic = Q(carrier__isnull=True, country_id=guide.country_id, task_id=guide.task_id)
+        same_topic &= Q(plan_type=guide.plan_type)
+        return (
+            self.published()
+            .filter(language=guide.language)
+            .filter(same_topic | Q(slug=guide.slug))
+            .exclude(pk=exclude_pk)
+        )
 
     def originals(self):
         return self.filter(draft_of__isnull=True)
@@ -74,6 +97,13 @@ class Guide(models.Model):
     task = models.ForeignKey(
         Task, on_delete=models.PROTECT, related_name="guides", verbose_name=_("task")
     )
+    plan_type = models.CharField(
+        _("plan type"),
+        max_length=8,
+        choices=PlanType,
+        default=PlanType.ALL,
+        help_text=_("The kind of line this guide is for; one guide per plan type and topic."),
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=Language, default=Language.ZH_HANS
     )
@@ -113,6 +143,14 @@ class Guide(models.Model):
         _("tips"), blank=True, help_text=_("Markdown: general advice for the whole guide.")
     )
     tips_html = models.TextField(editable=False, blank=True)
+    unconfirmed = models.TextField(
+        _("not yet confirmed"),
+        blank=True,
+        help_text=_(
+            "Plain text, shown to readers: which facts could not be confirmed on the carrier's "
+            "own page. Leave empty when every fact was confirmed."
+        ),
+    )
 
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
     draft_of = models.ForeignKey(
@@ -172,14 +210,14 @@ class Guide(models.Model):
         )
         constraints = (
             models.UniqueConstraint(
-                fields=("carrier", "task", "language"),
+                fields=("carrier", "task", "plan_type", "language"),
                 condition=Q(status="published", carrier__isnull=False),
-                name="guide_one_published_per_carrier_task_language",
+                name="guide_one_published_per_carrier_task_plan_language",
             ),
             models.UniqueConstraint(
-                fields=("country", "task", "language"),
+                fields=("country", "task", "plan_type", "language"),
                 condition=Q(status="published", carrier__isnull=True),
-                name="guide_one_published_countrywide_per_task_language",
+                name="guide_one_published_countrywide_per_task_plan_language",
             ),
             models.UniqueConstraint(
                 fields=("slug", "language"),
@@ -187,6 +225,9 @@ class Guide(models.Model):
                 name="guide_published_slug_unique_per_language",
             ),
             models.CheckConstraint(condition=Q(slug__regex=SLUG_RE), name="guide_slug_valid"),
+            models.CheckConstraint(
+                condition=Q(plan_type__in=PlanType.values), name="guide_plan_type_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(reverify_days__gte=1), name="guide_reverify_days_positive"
             ),
@@ -218,6 +259,16 @@ class Guide(models.Model):
     def get_absolute_url(self):
         with translation.override(self.language):
             return reverse("kb:guide", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        guide = super().from_db(db, field_names, values)
+        # Where the guide was when read, so that a change that moves it (another carrier, task
+        # or translation) also refreshes the pages that showed it there.
+        guide.loaded_place = tuple(
+            getattr(guide, name, None) for name in PLACE_FIELDS if name in field_names
+        )
+        return guide
 
     def get_correction_url(self, step=None):
         with translation.override(self.language):
@@ -405,6 +456,8 @@ class GuideEvent(models.Model):
         CREATED = "created", _("Created")
         IMPORTED = "imported", _("Imported")
         EDIT_STARTED = "edit_started", _("Started a change")
+        EDITED = "edited", _("Edited")
+        CORRECTION_APPLIED = "correction_applied", _("Reader's correction applied")
         SUBMITTED = "submitted", _("Submitted for review")
         REJECTED = "rejected", _("Sent back to draft")
         PUBLISHED = "published", _("Published")

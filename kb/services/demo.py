@@ -19,6 +19,7 @@ from kb.models import (
     Guide,
     GuideEvent,
     GuideRevision,
+    PlanType,
     Problem,
     Step,
     SupportChannel,
@@ -133,6 +134,14 @@ def _load_catalogue(data: dict, report: DemoReport) -> None:
                 )
 
 
+def _plan_type(value) -> str:
+    if value in (None, ""):
+        return PlanType.ALL
+    if value not in PlanType.values:
+        raise ValueError(f"plan_type {value!r} is not one of {', '.join(PlanType.values)}")
+    return value
+
+
 def _create_guide(path: Path, data: dict, originals: dict) -> Guide:
     status = data.get("status", Guide.Status.PUBLISHED)
     now = timezone.now()
@@ -144,6 +153,7 @@ def _create_guide(path: Path, data: dict, originals: dict) -> Guide:
         carrier=carrier,
         country=Country.objects.get(slug=data["country"]),
         task=Task.objects.get(slug=data["task"]),
+        plan_type=_plan_type(data.get("plan_type")),
         language=data.get("language", "zh-hans"),
         translation_of=originals.get(data.get("key")) if data.get("language") == "en" else None,
         title=data["title"],
@@ -154,6 +164,7 @@ def _create_guide(path: Path, data: dict, originals: dict) -> Guide:
         risk_notes=data.get("risk_notes") or "",
         irreversible=bool(data.get("irreversible")),
         tips=data.get("tips") or "",
+        unconfirmed=(data.get("unconfirmed") or "").strip(),
         reverify_days=data.get("reverify_days") or 180,
         status=status,
         published_at=now if status == Guide.Status.PUBLISHED else None,

@@ -15,10 +15,12 @@ GUIDE_FIELDS = (
     "risk_notes",
     "irreversible",
     "tips",
+    "unconfirmed",
     "reverify_days",
     "carrier_id",
     "country_id",
     "task_id",
+    "plan_type",
     "language",
     "translation_of_id",
 )

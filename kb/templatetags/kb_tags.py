@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.filter
 def sanitized(html):
-    """Output stored Markdown HTML, cleaned again by the allowlist."""
-    return markdown.safe(html or "")
+    """Output a model's stored ``*_html``, sanitized by ``markdown.render`` when it was saved."""
+    return markdown.stored(html)
