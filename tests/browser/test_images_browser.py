@@ -49,7 +49,7 @@ def test_editor_uploads_a_picture_for_a_step_and_the_preview_shows_it(page, scre
     )
     row.locator("input[name$='-alt']").fill("设置页面截图")
     row.locator("input[name$='-caption']").fill("示意图")
-    page.locator("input[name=_continue]").click()
+    page.locator("input[name=_continue]").first.click()
     page.wait_for_url(re.compile(rf"/admin/kb/guide/{guide.pk}/change/$"))
     assert page.locator(".messagelist .success").count() == 1, page.content()[:2000]
 
