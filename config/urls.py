@@ -3,10 +3,11 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from kb.views import health
+from kb.views import health, media
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("media/<path:name>", media.media_file, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("kb.urls_root")),
 ]

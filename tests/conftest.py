@@ -62,7 +62,7 @@ def _clear_cache(request):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(request, tmp_path_factory):
     """Uploaded files of a test go to a directory of its own, never into var/media."""
-    if "live_server" in request.fixturenames or "s3_storage" in request.fixturenames:
+    if "s3_storage" in request.fixturenames:
         yield
         return
     from django.test import override_settings

@@ -98,6 +98,8 @@ def _step_form_data(guide, steps):
         "problems-INITIAL_FORMS": 0,
         "sources-TOTAL_FORMS": 0,
         "sources-INITIAL_FORMS": 0,
+        "images-TOTAL_FORMS": 0,
+        "images-INITIAL_FORMS": 0,
     }
     for i, step in enumerate(steps):
         for key, value in step.items():

@@ -10,6 +10,7 @@ from kb.admin import (  # noqa: F401
     dashboard,
     feedback,
     guides,
+    images,
     search,
     sources,
     tasks,
@@ -18,3 +19,4 @@ from kb.admin import (  # noqa: F401
 admin.site.site_header = settings.SITE_NAME
 admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = _("Editorial desk")
+images.attach_to(guides.GuideAdmin)

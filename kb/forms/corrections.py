@@ -8,7 +8,9 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kb import images
 from kb.models import Correction, Guide, Step
+from kb.services import images as image_services
 from kb.services import spam
 
 EARLIEST_TRIED_ON = date(2000, 1, 1)
@@ -52,6 +54,17 @@ class CorrectionForm(forms.ModelForm):
         help_text=_("Optional: the carrier's page or announcement that shows the change."),
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
     )
+    screenshot = forms.FileField(
+        label=_("Screenshot"),
+        required=False,
+        help_text=_(
+            "Optional: one JPEG, PNG or WebP picture of what you see, at most 5 MB. Only our "
+            "editors see it; its metadata (such as location) is removed, and it is deleted "
+            "with your other details."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        error_messages={"empty": images.MESSAGES["empty"]},
+    )
     website = UncheckedField(
         label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
@@ -72,6 +85,7 @@ class CorrectionForm(forms.ModelForm):
         "step",
         "proposed_text",
         "evidence_url",
+        "screenshot",
         "tried_on",
         "plan_type",
         "email",
@@ -99,6 +113,7 @@ class CorrectionForm(forms.ModelForm):
             if step is not None:
                 self.initial["step"] = step.pk
                 self.initial["proposed_text"] = step.body
+        self.screenshot_processed = None
         self.helper = self._helper()
 
     def _helper(self) -> FormHelper:
@@ -111,6 +126,7 @@ class CorrectionForm(forms.ModelForm):
             Field("step"),
             Field("proposed_text"),
             Field("evidence_url"),
+            Field("screenshot"),
             Row(
                 Column("tried_on", css_class="col-sm-6"), Column("plan_type", css_class="col-sm-6")
             ),
@@ -120,6 +136,25 @@ class CorrectionForm(forms.ModelForm):
             Submit("send", _("Send the correction")),
         )
         return helper
+
+    def clean_screenshot(self):
+        upload = self.cleaned_data.get("screenshot")
+        if not upload:
+            return None
+        try:
+            self.screenshot_processed = image_services.evidence_process(upload=upload)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(
+                [
+                    *exc.messages,
+                    _(
+                        "Your text is kept below: choose another picture, or send the "
+                        "correction without one."
+                    ),
+                ],
+                code=getattr(exc, "code", "invalid"),
+            ) from None
+        return upload
 
     def clean_proposed_text(self):
         return (self.cleaned_data.get("proposed_text") or "").replace("\r\n", "\n").strip()

@@ -96,6 +96,14 @@ class ImageAsset(models.Model):
         return ", ".join(f"{self.url_for(r[kind])} {r['width']}w" for r in self.renditions)
 
     @property
+    def srcset_webp(self) -> str:
+        return self.srcset("webp")
+
+    @property
+    def srcset_fallback(self) -> str:
+        return self.srcset("fallback")
+
+    @property
     def fallback_url(self) -> str:
         middle = next((r for r in self.renditions if r["width"] >= 960), self.largest)
         return self.url_for(middle["fallback"])

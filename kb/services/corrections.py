@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from kb import ratelimit, site
 from kb.models import ClientHashKey, Correction, CorrectionEvent, Guide, Step
 from kb.models.corrections import CODE_ALPHABET, CODE_LENGTH
-from kb.services import spam, workflow
+from kb.services import images, spam, workflow
 from kb.services._common import has_perm, lock, make_room, require_perm, same_text
 
 logger = logging.getLogger("kb.corrections")
@@ -202,6 +202,7 @@ def correction_submit(
     email: str = "",
     client_hash: str = "",
     flags: list[dict] | tuple = (),
+    screenshot=None,
 ) -> Correction:
     """Store a reader's report (with status ``spam`` and the reasons when it looks like spam).
 
@@ -231,32 +232,45 @@ def correction_submit(
     if repeats >= REPEAT_LIMIT:
         reasons.append({"rule": "repeated_submission", "match": f"{repeats + 1}×"})
     reasons += rate_limit_reasons(client_hash=client_hash, guide=live, spam_reasons=reasons)
-    with transaction.atomic():
-        correction = Correction(
-            guide=live,
-            step_position=step.position if step is not None else None,
-            step_title=step.title if step is not None else "",
-            current_text=current_text,
-            kind=kind,
-            proposed_text=proposed_text,
-            evidence_url=evidence_url or "",
-            tried_on=tried_on,
-            plan_type=plan_type or "",
-            email=(email or "").strip(),
-            language=language,
-            status=Status.SPAM if reasons else Status.RECEIVED,
-            spam_reasons=reasons,
-            client_hash=client_hash,
-            fingerprint=fingerprint,
+    screenshot_name = images.evidence_store(processed=screenshot) if screenshot else ""
+    try:
+        correction = _store_submission(
+            Correction(
+                guide=live,
+                step_position=step.position if step is not None else None,
+                step_title=step.title if step is not None else "",
+                current_text=current_text,
+                kind=kind,
+                proposed_text=proposed_text,
+                evidence_url=evidence_url or "",
+                tried_on=tried_on,
+                plan_type=plan_type or "",
+                email=(email or "").strip(),
+                language=language,
+                status=Status.SPAM if reasons else Status.RECEIVED,
+                spam_reasons=reasons,
+                client_hash=client_hash,
+                fingerprint=fingerprint,
+                screenshot=screenshot_name,
+            )
         )
+    except Exception:
+        images.evidence_delete(name=screenshot_name)  # nothing refers to it
+        raise
+    logger.info(
+        "correction %s received guide=%s status=%s", correction.code, live.pk, correction.status
+    )
+    return correction
+
+
+def _store_submission(correction: Correction) -> Correction:
+    reasons = correction.spam_reasons
+    with transaction.atomic():
         _save_with_new_code(correction)
         _record(correction, Action.SUBMITTED, to_status=Status.RECEIVED)
         if reasons:
             rules = ", ".join(sorted({r["rule"] for r in reasons}))
             _record(correction, Action.FLAGGED, note=rules, from_status=Status.RECEIVED)
-    logger.info(
-        "correction %s received guide=%s status=%s", correction.code, live.pk, correction.status
-    )
     return correction
 
 
@@ -601,9 +615,20 @@ def personal_data_purge(*, now=None, days: int | None = None, dry_run: bool = Fa
         | Q(created_at__lt=cutoff)
     )
     hashes = Correction.objects.exclude(client_hash="").filter(created_at__lt=cutoff)
+    # A screenshot is needed only until the report is decided (and published, if accepted).
+    screenshots = Correction.objects.exclude(screenshot="").filter(
+        Q(status__in=RESOLVED_NOTIFIED)
+        | Q(status=Status.SPAM, decided_at__isnull=False)
+        | Q(created_at__lt=cutoff)
+    )
     # A period's key goes once the whole period is older than the cutoff.
     keys = ClientHashKey.objects.filter(period__lt=ratelimit.current_period(cutoff.timestamp()))
-    result = {"emails": emails.count(), "hashes": hashes.count(), "keys": keys.count()}
+    result = {
+        "emails": emails.count(),
+        "hashes": hashes.count(),
+        "keys": keys.count(),
+        "screenshots": screenshots.count(),
+    }
     if dry_run:
         return result
     with transaction.atomic():
@@ -614,17 +639,26 @@ def personal_data_purge(*, now=None, days: int | None = None, dry_run: bool = Fa
             client_hash="", personal_data_purged_at=now
         )
         keys.delete()
+        shots = dict(screenshots.values_list("pk", "screenshot"))
+        Correction.objects.filter(pk__in=shots).update(screenshot="", personal_data_purged_at=now)
+        for name in shots.values():
+            transaction.on_commit(lambda name=name: images.evidence_delete(name=name))
         CorrectionEvent.objects.bulk_create(
             [
                 CorrectionEvent(correction_id=pk, action=Action.PURGED, at=now, note=what)
-                for ids, what in ((email_ids, "email"), (hash_ids, "sender key"))
+                for ids, what in (
+                    (email_ids, "email"),
+                    (hash_ids, "sender key"),
+                    (list(shots), "screenshot"),
+                )
                 for pk in ids
             ]
         )
     logger.info(
-        "personal data purged: %s emails, %s sender keys, %s period keys",
+        "personal data purged: %s emails, %s sender keys, %s period keys, %s screenshots",
         result["emails"],
         result["hashes"],
         result["keys"],
+        result["screenshots"],
     )
     return result

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,14 +20,17 @@ from kb.models import (
     GuideEvent,
     GuideRevision,
     PlanType,
+    Problem,
+    Step,
     SupportChannel,
     Task,
 )
-from kb.services import hooks
+from kb.services import hooks, images
 from kb.services.snapshots import replace_children, snapshot
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 ORIGIN_PREFIX = "demo:"
+IMAGES_DIR = DEMO_DIR / "images"
 
 
 class DemoDataError(Exception):
@@ -183,6 +187,7 @@ def _create_guide(path: Path, data: dict, originals: dict) -> Guide:
             ],
         },
     )
+    _place_images(guide, data.get("images") or [])
     GuideEvent.objects.create(
         guide=guide, action=GuideEvent.Action.CREATED, note="demo content", to_status=status
     )
@@ -193,6 +198,7 @@ def _create_guide(path: Path, data: dict, originals: dict) -> Guide:
             note=(data.get("changelog_note") or "")[:300],
             data=snapshot(guide),
         )
+        images.revision_link_images(revision=revision)
         GuideEvent.objects.create(
             guide=guide,
             action=GuideEvent.Action.PUBLISHED,
@@ -203,6 +209,29 @@ def _create_guide(path: Path, data: dict, originals: dict) -> Guide:
         )
         hooks.guide_visibility_changed(guide)
     return guide
+
+
+def _place_images(guide: Guide, items: list[dict]) -> None:
+    """Our own diagrams from kb/data/demo/images/, through the same checks as an upload."""
+    for order, item in enumerate(items, start=1):
+        path = IMAGES_DIR / item["file"]
+        if path.parent != IMAGES_DIR or not path.is_file():
+            raise ValueError(f"no demo picture {item['file']!r} in {IMAGES_DIR.name}/")
+        try:
+            asset = images.image_store(processed=images.image_process(data=path.read_bytes()))
+            images.image_place(
+                guide=guide,
+                step=guide.steps.get(position=item["step"]) if item.get("step") else None,
+                problem=guide.problems.get(position=item["problem"])
+                if item.get("problem")
+                else None,
+                asset=asset,
+                alt=item["alt"],
+                caption=item.get("caption") or "",
+                position=order,
+            )
+        except (ValidationError, Step.DoesNotExist, Problem.DoesNotExist) as exc:
+            raise ValueError(f"picture {item['file']!r}: {exc}") from None
 
 
 REQUIRED_GUIDE_KEYS = ("key", "language", "country", "task", "title", "slug", "summary", "steps")

@@ -152,3 +152,17 @@ def feedback_fields(form):
         ("feedback_fields",),
         lambda: render_to_string("kb/_feedback_fields.html", {"form": form}),
     )
+
+
+# The guide's column is at most 60rem wide, less the list's indent; phones use the full width.
+FIGURE_SIZES = "(min-width: 62rem) 54rem, calc(100vw - 3rem)"
+
+
+@register.inclusion_tag("kb/_figures.html")
+def figures(obj, lazy=True):
+    """The pictures of a step or problem as <figure>s. The public view attaches them as
+    ``pictures`` (one query per page); the admin preview falls back to the rows."""
+    pictures = getattr(obj, "pictures", None)
+    if pictures is None:
+        pictures = list(obj.images.select_related("asset"))
+    return {"pictures": pictures, "lazy": lazy, "sizes": FIGURE_SIZES}

@@ -41,7 +41,7 @@ def correction_form(request, slug, position=None):
             raise Http404
     status = 200
     if request.method == "POST":
-        form = CorrectionForm(request.POST, guide=guide, step=step)
+        form = CorrectionForm(request.POST, request.FILES, guide=guide, step=step)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -57,6 +57,7 @@ def correction_form(request, slug, position=None):
                     language=get_language(),
                     client_hash=ratelimit.client_hash(request),
                     flags=form.spam_flags(),
+                    screenshot=form.screenshot_processed,
                 )
             except corrections.CorrectionError as exc:
                 form.add_error(None, str(exc))

@@ -21,7 +21,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from kb import ratelimit
-from kb.models import Carrier, Country, Guide, GuideRevision, PlanType, Problem, Source, Step, Task
+from kb.models import (
+    Carrier,
+    Country,
+    Guide,
+    GuideImage,
+    GuideRevision,
+    PlanType,
+    Problem,
+    Source,
+    Step,
+    Task,
+)
 from kb.services import feedback, sourcewatch
 from kb.templatetags.kb_public import alternates_for_guide
 from kb.views import seo
@@ -297,6 +308,19 @@ def _count_read(request, meta):
         )
 
 
+def _attach_pictures(guide, steps, problems) -> None:
+    by_step, by_problem = {}, {}
+    for picture in guide.images.all():
+        if picture.step_id:
+            by_step.setdefault(picture.step_id, []).append(picture)
+        else:
+            by_problem.setdefault(picture.problem_id, []).append(picture)
+    for step in steps:
+        step.pictures = by_step.get(step.pk, [])
+    for problem in problems:
+        problem.pictures = by_problem.get(problem.pk, [])
+
+
 @cached_page(served=_count_read)
 def guide_detail(request, slug):
     language = get_language()
@@ -309,6 +333,7 @@ def guide_detail(request, slug):
             Prefetch("steps", queryset=Step.objects.order_by("position")),
             Prefetch("problems", queryset=Problem.objects.order_by("position")),
             Prefetch("sources", queryset=Source.objects.order_by("position", "id")),
+            Prefetch("images", queryset=GuideImage.objects.select_related("asset")),
             Prefetch(
                 "revisions",
                 queryset=GuideRevision.objects.only(
@@ -329,9 +354,10 @@ def guide_detail(request, slug):
         .order_by("language")
     )
     steps = list(guide.steps.all())
+    problems = list(guide.problems.all())
+    _attach_pictures(guide, steps, problems)
     for step in steps:
         step.correction_url = guide.get_correction_url(step)
-    problems = list(guide.problems.all())
     crumbs = [_home_crumb(), (guide.country.display_name, guide.country.get_absolute_url())]
     if guide.carrier:
         crumbs.append((guide.carrier.name, guide.carrier.get_absolute_url()))

@@ -8,6 +8,7 @@ class Command(BaseCommand):
     help = (
         "Erase reader corrections' personal data that is no longer needed: a reporter's email "
         "once the correction is resolved and the reader was told (or it was confirmed as spam), "
+        "a reader's screenshot once the correction is decided, "
         "and every email and sender key older than KB_PERSONAL_DATA_DAYS, with the period keys "
         "that made those sender keys. Run it daily (cron or a systemd timer)."
     )
@@ -31,6 +32,6 @@ class Command(BaseCommand):
         result = personal_data_purge(days=days, dry_run=dry_run)
         verb = "Would erase" if dry_run else "Erased"
         self.stdout.write(
-            f"{verb} {result['emails']} email(s), {result['hashes']} sender key(s) "
-            f"and {result['keys']} old period key(s)."
+            f"{verb} {result['emails']} email(s), {result['hashes']} sender key(s), "
+            f"{result['keys']} old period key(s) and {result['screenshots']} screenshot(s)."
         )
