@@ -294,6 +294,8 @@ KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)
 # Pages kept in each process's memory, in front of the shared page cache.
 KB_LOCAL_PAGE_CACHE_ENTRIES = env_int("KB_LOCAL_PAGE_CACHE_ENTRIES", 2000)
 KB_SHARED_PAGE_CACHE_SECONDS = CACHES["pages"]["TIMEOUT"]
+# The database cache counts its rows (to cull) on about one write in this many; 0 never.
+KB_CACHE_CULL_EVERY = env_int("KB_CACHE_CULL_EVERY", 200)
 # One log line per static file request (whitenoise): for debugging.
 KB_LOG_STATIC_REQUESTS = env_bool("KB_LOG_STATIC_REQUESTS", False)
 
