@@ -20,7 +20,7 @@ from tests.public_data import PUBLISHED, carrier_with_channels, published_pair
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 12
+MAX_QUERIES = 13  # the guide page: 12, and one for its related guides
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +67,7 @@ def public_paths(guide):
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_every_public_page_needs_at_most_12_queries_with_a_cold_cache(
+def test_every_public_page_needs_at_most_13_queries_with_a_cold_cache(
     client, django_assert_max_num_queries, language
 ):
     zh, en = published_pair()
