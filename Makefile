@@ -21,10 +21,14 @@ messages: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compiletranslations
 
 run: install messages
-	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo
+	DJANGO_DEBUG=1 KB_TASKS_BACKEND=database $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=1 KB_TASKS_BACKEND=database $(BIN)/python manage.py load_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/zh-hans/admin/)"
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Task worker: python manage.py db_worker (stops with the server)"
+	@export DJANGO_DEBUG=1 KB_TASKS_BACKEND=database; \
+	$(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -4,6 +4,7 @@ See the configuration table in README.md.
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "kb",
+    "axes",  # issue 15: admin login throttling
 ]
 
 MIDDLEWARE = [
@@ -57,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # --- issue 15: staff sessions end when idle; axes last, as its documentation asks ---
+    "kb.middleware.StaffIdleTimeoutMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,17 +125,37 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+        },
+        # Rendered public pages, shared by every worker of every instance (kb/views/pagecache.py).
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb") + "-pages",
+            "TIMEOUT": env_int("KB_SHARED_PAGE_CACHE_SECONDS", 7 * 24 * 3600),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        },
     }
 else:
     # Shared by every process that uses the same database, unlike LocMemCache.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "kb.dbcache.UpsertDatabaseCache",
             "LOCATION": "kb_cache",
             "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
             "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4},
-        }
+        },
+        # Rendered public pages, shared by every worker (kb/views/pagecache.py); room for a page
+        # per guide and language at 100,000 guides, and the listings.
+        "pages": {
+            "BACKEND": "kb.dbcache.UpsertDatabaseCache",
+            "LOCATION": "kb_page_cache",
+            "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
+            "TIMEOUT": env_int("KB_SHARED_PAGE_CACHE_SECONDS", 7 * 24 * 3600),
+            "OPTIONS": {
+                "MAX_ENTRIES": env_int("KB_SHARED_PAGE_CACHE_ENTRIES", 250_000),
+                "CULL_FREQUENCY": 10,
+            },
+        },
     }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -154,10 +179,40 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# --- Uploaded pictures (docs/images.md) ------------------------------------------------------
+# On disk under KB_MEDIA_ROOT by default; in an S3-compatible bucket when KB_S3_BUCKET is set, so
+# that several machines share them. Readers always fetch them from MEDIA_URL on our own host.
+MEDIA_ROOT = Path(env_str("KB_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+KB_S3_BUCKET = env_str("KB_S3_BUCKET")
+if KB_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": KB_S3_BUCKET,
+            "endpoint_url": env_str("KB_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("KB_S3_REGION") or None,
+            "access_key": env_str("KB_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("KB_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("KB_S3_PREFIX", ""),
+            "addressing_style": env_str("KB_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": MEDIA_URL},
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads are read into memory up to this size (the picture limit is 5 MB); larger ones spool to
+# a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # Hashed file names change with content, so browsers may keep them for a year.
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 
@@ -224,6 +279,11 @@ SITE_NAME = env_str("KB_SITE_NAME", "SIM Guides")
 KB_ALLOW_SELF_PUBLISH = env_bool("KB_ALLOW_SELF_PUBLISH", False)
 KB_REVERIFY_DAYS_DEFAULT = env_int("KB_REVERIFY_DAYS_DEFAULT", 180)
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)
+# Pages kept in each process's memory, in front of the shared page cache.
+KB_LOCAL_PAGE_CACHE_ENTRIES = env_int("KB_LOCAL_PAGE_CACHE_ENTRIES", 2000)
+KB_SHARED_PAGE_CACHE_SECONDS = CACHES["pages"]["TIMEOUT"]
+# One log line per static file request (whitenoise): for debugging.
+KB_LOG_STATIC_REQUESTS = env_bool("KB_LOG_STATIC_REQUESTS", False)
 
 # --- Reader corrections (see docs/corrections.md) -------------------------------------------
 # "<count>/<window>" with window s, m, h or d (optionally with a number: "10/15m"); "0" is off.
@@ -237,12 +297,9 @@ for _rate_name in ("KB_CORRECTION_RATE", "KB_CORRECTION_GUIDE_RATE"):
 # A form sent sooner (seconds) or later than this after it was shown is suspicious.
 KB_CORRECTION_MIN_SECONDS = env_int("KB_CORRECTION_MIN_SECONDS", 3)
 KB_CORRECTION_MAX_FORM_AGE = env_int("KB_CORRECTION_MAX_FORM_AGE", 2 * 24 * 3600)
-# How many proxies in front of the app append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
-# When the proxy's X-Forwarded-Proto is trusted (the production default), so is the one proxy
-# that sets it: otherwise every reader would share the proxy's address and its rate limits.
-KB_TRUSTED_PROXY_COUNT = env_int(
-    "KB_TRUSTED_PROXY_COUNT", 1 if globals().get("SECURE_PROXY_SSL_HEADER") else 0
-)
+# The proxies whose X-Forwarded-For is believed (CIDR list, e.g. "127.0.0.1/32,10.0.0.0/8"):
+# a request from any other address is its own client, whatever header it sends. See kb/ratelimit.py.
+KB_TRUSTED_PROXIES = env_list("KB_TRUSTED_PROXIES", [])
 # The sender hash key changes every this many days; old keys are deleted by purge_personal_data.
 KB_CLIENT_HASH_ROTATE_DAYS = env_int("KB_CLIENT_HASH_ROTATE_DAYS", 7)
 # Reporters' emails and sender hashes are erased after this many days at the latest.
@@ -253,5 +310,78 @@ KB_SITE_URL = env_str(
     "KB_SITE_URL",
     "http://127.0.0.1:8000" if DEBUG else (f"https://{_first_host}" if _first_host else ""),
 ).rstrip("/")
+# In debug without KB_SITE_URL, links in emails use the host and port of the request (kb/site.py).
+KB_SITE_URL_FROM_REQUEST = DEBUG and not env_str("KB_SITE_URL")
 # An SMTP server that does not answer must not hold an editor's request past gunicorn's timeout.
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+
+# --- Hardening (issue 15; see docs/deploy.md) -----------------------------------------------
+# The admin's path under the language prefix ("admin/" -> /zh-hans/admin/). Not in robots.txt.
+DJANGO_ADMIN_URL = env_str("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+if not re.fullmatch(r"[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*/", DJANGO_ADMIN_URL):
+    raise ImproperlyConfigured(
+        f"DJANGO_ADMIN_URL must be a path such as admin/ or staff-7f3k/, not {DJANGO_ADMIN_URL!r}"
+    )
+# A staff member's session ends after this many minutes without an admin request.
+KB_STAFF_IDLE_MINUTES = env_int("KB_STAFF_IDLE_MINUTES", 60)
+# Admin login throttling (django-axes): a username from one client address is locked for the
+# cool-off after this many failures; the same name from another address is not, so an attacker
+# cannot lock an editor out. The address is the one the rate limits use.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("KB_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KB_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "kb.ratelimit.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kb.views.errors.login_locked"
+AXES_VERBOSE = False
+
+# --- Background tasks and source watch (README "Background work") ---------------------------
+# django-tasks (the backport of Django 6's tasks framework): the database backend by default
+# (worker: `python manage.py db_worker`), RQ on Redis when REDIS_URL is set (worker:
+# `python manage.py rqworker default --with-scheduler --job-class django_tasks_rq.Job`). KB_TASKS_BACKEND overrides the choice.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+KB_TASKS_BACKEND = env_str("KB_TASKS_BACKEND", "rq" if REDIS_URL else "database")
+if KB_TASKS_BACKEND not in ("database", "rq", "immediate"):
+    raise ImproperlyConfigured(
+        f'KB_TASKS_BACKEND must be "database", "rq" or "immediate", not {KB_TASKS_BACKEND!r}'
+    )
+if KB_TASKS_BACKEND == "rq" and not REDIS_URL:
+    raise ImproperlyConfigured("KB_TASKS_BACKEND=rq needs REDIS_URL")
+RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 900}}
+RQ_SHOW_ADMIN_LINK = False
+if KB_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[KB_TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+# Seconds to wait before each retry of a failed task; one more attempt than there are delays.
+KB_TASK_RETRY_DELAYS = [int(s) for s in env_list("KB_TASK_RETRY_DELAYS", ["60", "600", "3600"])]
+# Finished tasks are forgotten after this many days (failed ones are kept until retried).
+KB_TASK_KEEP_DAYS = env_int("KB_TASK_KEEP_DAYS", 30)
+# /healthz answers 503 when the oldest task due has waited longer than this (seconds); 0 = never.
+KB_TASK_MAX_WAIT = env_int("KB_TASK_MAX_WAIT", 0)
+
+# Source watch: fetch every cited page of every published guide and compare its main text.
+KB_SOURCE_WATCH_USER_AGENT = env_str(
+    "KB_SOURCE_WATCH_USER_AGENT",
+    f"{SITE_NAME} source watch (+{KB_SITE_URL or 'https://localhost'}/)",
+)
+KB_SOURCE_WATCH_HOST_DELAY = float(env_str("KB_SOURCE_WATCH_HOST_DELAY", "5"))  # seconds
+KB_SOURCE_WATCH_TIMEOUT = float(env_str("KB_SOURCE_WATCH_TIMEOUT", "15"))  # seconds per request
+KB_SOURCE_WATCH_MAX_BYTES = env_int("KB_SOURCE_WATCH_MAX_BYTES", 2 * 1024 * 1024)
+KB_SOURCE_WATCH_MAX_REDIRECTS = env_int("KB_SOURCE_WATCH_MAX_REDIRECTS", 5)
+# "daily" or "hourly": how often run_schedule enqueues the watch.
+KB_SOURCE_WATCH_EVERY = env_str("KB_SOURCE_WATCH_EVERY", "daily")
+# Not read from the environment: only the tests turn it on, to fetch from a server on 127.0.0.1.
+KB_SOURCE_WATCH_ALLOW_PRIVATE = False

@@ -1,3 +1,4 @@
+import logging
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -8,17 +9,39 @@ application = get_wsgi_application()
 
 
 def _warm_up():
-    """Import the views, compile the public templates and load the translations once, in
-    gunicorn's master (``preload_app``), so that a freshly forked worker answers its first
-    request as fast as the others. No database connection is opened here."""
+    """Everything a worker would otherwise load on its first requests, loaded once in gunicorn's
+    master (``preload_app``) so that every forked worker, a recycled one too, answers at once:
+    the URLconf and views, the public templates, the translations, the reader-independent page
+    fragments, the Chinese conversion tables and the search lexicon (from the shared cache, or
+    built and stored there). The database connections opened for the lexicon are closed before
+    the fork; if the database is not reachable yet, the workers load it on their first search."""
     from django.conf import settings
+    from django.db import connections
     from django.template import TemplateDoesNotExist
     from django.template.loader import get_template
     from django.urls import get_resolver
     from django.utils import translation
 
+    from kb.search.lexicon import get_lexicon
+    from kb.search.normalize import normalize
+    from kb.templatetags.kb_public import warm_fragments
+
     get_resolver().url_patterns  # noqa: B018 - imports every view module
-    for name in ("base.html", "kb/home.html", "kb/guide.html", "kb/carrier.html", "kb/search.html"):
+    for name in (
+        "base.html",
+        "kb/home.html",
+        "kb/guide.html",
+        "kb/carrier.html",
+        "kb/country.html",
+        "kb/task.html",
+        "kb/search.html",
+        "kb/_guide_link.html",
+        "kb/_search_box.html",
+        "kb/_feedback_fields.html",
+        "kb/_feedback_form.html",
+        "kb/_language_switch.html",
+        "404.html",
+    ):
         try:
             get_template(name)
         except TemplateDoesNotExist:
@@ -26,6 +49,16 @@ def _warm_up():
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Search")
+            warm_fragments()
+    normalize("繁體中文 T-Mobile 註銷")
+    try:
+        get_lexicon()
+    except Exception as exc:
+        logging.getLogger(__name__).warning(
+            "search lexicon not loaded before the fork: %s", type(exc).__name__
+        )
+    finally:
+        connections.close_all()
 
 
 _warm_up()

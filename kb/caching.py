@@ -29,3 +29,38 @@ def bump_content_version() -> int:
         version = time.time_ns() // 1000
         cache.set(VERSION_KEY, version, timeout=None)
         return version
+
+
+# --- Tags: what a cached page shows ------------------------------------------------------------
+# Every cached public page records the version of each tag it was rendered with ("catalogue",
+# "guide:<pk>", "carrier:<pk>", ...); a change bumps the tags it touches (kb.services.hooks), and
+# a page is served only while all its tags keep the versions it recorded.
+
+TAG_KEY = "kb:tag:"
+CATALOGUE = "catalogue"
+
+
+def tag_versions(tags, backend=None) -> dict[str, int]:
+    """The current version of each tag (created on first use), with one read for all."""
+    backend = backend or cache
+    keys = {TAG_KEY + tag: tag for tag in tags}
+    found = backend.get_many(list(keys))
+    versions = {}
+    for key, tag in keys.items():
+        version = found.get(key)
+        if version is None:
+            version = time.time_ns() // 1000
+            if not backend.add(key, version, timeout=None):
+                version = backend.get(key, version)
+        versions[tag] = int(version)
+    return versions
+
+
+def bump_tags(tags) -> None:
+    """Move every tag in ``tags`` to a version it never had (the clock, in microseconds)."""
+    version = time.time_ns() // 1000
+    cache.set_many({TAG_KEY + tag: version for tag in set(tags)}, timeout=None)
+
+
+def catalogue_version() -> int:
+    return tag_versions([CATALOGUE])[CATALOGUE]

@@ -24,3 +24,30 @@ def char_diff_html(old: str, new: str) -> SafeString:
 
 def has_changes(old: str, new: str) -> bool:
     return (old or "") != (new or "")
+
+
+def line_diff_html(old: str, new: str, *, context: int = 2, limit: int = 400) -> SafeString:
+    """A long text's changes, line by line, with ``context`` unchanged lines around each and
+    a character diff inside changed lines; at most ``limit`` lines are shown."""
+    a, b = (old or "").splitlines(), (new or "").splitlines()
+    rows = []
+    for group in SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
+        rows.append('<div class="diff-gap">…</div>')
+        for op, a1, a2, b1, b2 in group:
+            if op == "equal":
+                rows.extend(f"<div>{escape(line)}</div>" for line in a[a1:a2])
+            elif op == "replace" and a2 - a1 == b2 - b1:
+                rows.extend(
+                    f"<div>{char_diff_html(x, y)}</div>"
+                    for x, y in zip(a[a1:a2], b[b1:b2], strict=True)
+                )
+            else:
+                rows.extend(
+                    f'<div><del class="diff-del">{escape(line)}</del></div>' for line in a[a1:a2]
+                )
+                rows.extend(
+                    f'<div><ins class="diff-ins">{escape(line)}</ins></div>' for line in b[b1:b2]
+                )
+    if len(rows) > limit:
+        rows = rows[:limit] + ['<div class="diff-gap">…</div>']
+    return mark_safe("".join(rows))  # every line above is escaped or made by char_diff_html

@@ -3,6 +3,8 @@ import re
 import time
 import uuid
 
+from kb import site
+
 logger = logging.getLogger("kb.request")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -12,19 +14,27 @@ class RequestLogMiddleware:
     """Give every request an id and log one line when it is answered.
 
     The line holds the id, method, path (without the query string, which may hold what a
-    reader typed), status and time taken; never the client address.
+    reader typed), status and time taken; never the client address. Static files are not
+    logged unless ``KB_LOG_STATIC_REQUESTS`` is on.
     """
 
     def __init__(self, get_response):
+        from django.conf import settings
+
         self.get_response = get_response
+        # One line per static file costs throughput and says little: off unless asked for.
+        self.skip = None if settings.KB_LOG_STATIC_REQUESTS else settings.STATIC_URL
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request.id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        site.remember_request_origin(request)
         started = time.perf_counter()
         response = self.get_response(request)
         elapsed_ms = (time.perf_counter() - started) * 1000
         response["X-Request-ID"] = request.id
+        if self.skip and request.path.startswith(self.skip):
+            return response
         logger.info(
             "request_id=%s method=%s path=%s status=%s duration_ms=%.1f",
             request.id,
@@ -34,3 +44,39 @@ class RequestLogMiddleware:
             elapsed_ms,
         )
         return response
+
+
+class StaffIdleTimeoutMiddleware:
+    """End a staff member's session after ``KB_STAFF_IDLE_MINUTES`` without an admin request.
+
+    Only admin requests are looked at (and only they touch the session), so the public pages a
+    signed-in editor reads stay cacheable. The last-seen time is written at most once a minute.
+    """
+
+    SESSION_KEY = "kb_staff_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.conf import settings
+        from django.contrib.auth import logout
+
+        match = getattr(request, "resolver_match", None)
+        if match is None or "admin" not in match.namespaces:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        now = int(time.time())
+        seen = request.session.get(self.SESSION_KEY)
+        idle = max(1, settings.KB_STAFF_IDLE_MINUTES) * 60
+        if isinstance(seen, int) and now - seen > idle:
+            logout(request)  # the admin view then sends the user to its login page
+            return None
+        if not isinstance(seen, int) or now - seen >= 60:
+            request.session[self.SESSION_KEY] = now
+        return None

@@ -14,11 +14,12 @@ both atomic on a cache shared by every process:
 
 Keys include the window number and live a little longer than their window, so a key never
 expires within its window (an expired row is the one case where the database cache's ``add``
-is not atomic). A cache error counts as "limited": the limit fails closed.
+is not atomic). A cache error counts as "limited" (the limit fails closed) unless the caller
+asks for ``None`` to count another way (corrections count their own rows in the database).
 
 The sender key (``client_hash``) is an HMAC of the client address, never the address itself.
-Behind proxies, ``KB_TRUSTED_PROXY_COUNT`` says how many of them append to X-Forwarded-For;
-with the default 0 the header is ignored, so a spoofed header changes nothing.
+X-Forwarded-For is believed only from the proxies listed in ``KB_TRUSTED_PROXIES``; with the
+default (none) the header is ignored, so a spoofed header changes nothing.
 """
 
 import hashlib
@@ -71,8 +72,19 @@ def _uses_atomic_incr(cache) -> bool:
     return isinstance(cache, ATOMIC_INCR_BACKENDS)
 
 
-def hit(scope: str, ident: str, rate: Rate | None, *, cache=None, strategy: str = "auto") -> bool:
-    """Count one hit for ``ident`` in ``scope``; True when it is within ``rate``."""
+def hit(
+    scope: str,
+    ident: str,
+    rate: Rate | None,
+    *,
+    cache=None,
+    strategy: str = "auto",
+    on_error: bool | None = False,
+) -> bool | None:
+    """Count one hit for ``ident`` in ``scope``; True when it is within ``rate``.
+
+    When the cache fails (down, or past its socket timeout) the answer is ``on_error``: False
+    (limited) by default, None for a caller that counts another way instead."""
     if rate is None:
         return True
     cache = cache or default_cache
@@ -86,10 +98,8 @@ def hit(scope: str, ident: str, rate: Rate | None, *, cache=None, strategy: str 
             return _hit_incr(cache, base, rate, timeout)
         return _hit_slots(cache, base, rate, timeout)
     except Exception as exc:  # an unreachable cache must not let a flood through
-        logger.warning(
-            "rate limit %s: cache error %s, counted as limited", scope, type(exc).__name__
-        )
-        return False
+        logger.warning("rate limit %s: cache error %s", scope, type(exc).__name__)
+        return on_error
 
 
 def _hit_incr(cache, base, rate, timeout) -> bool:
@@ -114,22 +124,54 @@ def _hit_slots(cache, base, rate, timeout) -> bool:
 
 
 # --- the client and its key -------------------------------------------------------------------
+def _trusted_networks():
+    raw = tuple(getattr(settings, "KB_TRUSTED_PROXIES", ()) or ())
+    cached = _NETWORKS.get(raw)
+    if cached is None:
+        try:
+            cached = tuple(ipaddress.ip_network(item.strip(), strict=False) for item in raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"KB_TRUSTED_PROXIES: {exc}") from None
+        _NETWORKS.clear()
+        _NETWORKS[raw] = cached
+    return cached
+
+
+_NETWORKS: dict[tuple, tuple] = {}
+
+
+def _is_trusted(value: str, networks) -> bool:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
+
+
 def client_ip(request) -> str:
-    """The client address: REMOTE_ADDR, or the entry the trusted proxies vouch for."""
-    remote = request.META.get("REMOTE_ADDR", "") or ""
-    trusted = max(0, int(getattr(settings, "KB_TRUSTED_PROXY_COUNT", 0) or 0))
-    if trusted:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        # Each trusted proxy appends the address it was connected from, so the client is the
-        # entry added by the outermost trusted proxy; anything left of it is client-supplied.
-        if len(forwarded) >= trusted:
-            candidate = forwarded[-trusted]
-            if _valid_ip(candidate):
-                return candidate
+    """The client address: REMOTE_ADDR, unless it is a trusted proxy (``KB_TRUSTED_PROXIES``).
+
+    Then X-Forwarded-For is read from the right: each proxy appends the address it was
+    connected from, so the client is the rightmost entry that is not itself a trusted proxy.
+    Whatever a client put in the header lies to the left of that and is never believed. Django
+    admin login throttling (django-axes) reads the address through this function too.
+    """
+    remote = (request.META.get("REMOTE_ADDR", "") or "").strip()
+    networks = _trusted_networks()
+    if not networks or not _is_trusted(remote, networks):
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    for candidate in reversed(forwarded):
+        if not _valid_ip(candidate):
+            return remote  # a broken chain: believe only the connection
+        if not _is_trusted(candidate, networks):
+            return candidate
     return remote
 
 

@@ -2,7 +2,7 @@ import os
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 
 
@@ -10,17 +10,22 @@ def _separate_redis_per_worker():
     """xdist workers each get a Redis database of their own: a test's cache.clear() (FLUSHDB)
     or content-version bump must not reach into another worker's tests."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    cache_settings = settings.CACHES["default"]
-    if not worker.startswith("gw") or "RedisCache" not in cache_settings["BACKEND"]:
+    if not worker.startswith("gw"):
         return
     number = int(worker[2:]) + 1
-    base = cache_settings["LOCATION"].rstrip("/")
-    head, _, tail = base.rpartition("/")
-    base = head if tail.isdigit() and head.count("/") >= 2 else base
-    cache_settings["LOCATION"] = f"{base}/{number % 16}"
+    for cache_settings in settings.CACHES.values():
+        if "RedisCache" not in cache_settings["BACKEND"]:
+            continue
+        base = cache_settings["LOCATION"].rstrip("/")
+        head, _, tail = base.rpartition("/")
+        base = head if tail.isdigit() and head.count("/") >= 2 else base
+        cache_settings["LOCATION"] = f"{base}/{number % 16}"
 
 
 _separate_redis_per_worker()
+
+# Test users log in with a password; hashing it the production way costs most of a test's time.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 _DB_FIXTURES = {
     "db",
@@ -47,6 +52,28 @@ def _clear_cache(request):
     if not uses_db and "DatabaseCache" in settings.CACHES["default"]["BACKEND"]:
         yield
         return
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(request, tmp_path_factory):
+    """Uploaded files of a test go to a directory of its own, never into var/media."""
+    if "live_server" in request.fixturenames or "s3_storage" in request.fixturenames:
+        yield
+        return
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("media")
+    storages = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/media/"},
+        },
+    }
+    with override_settings(STORAGES=storages, MEDIA_ROOT=root):
+        yield

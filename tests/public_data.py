@@ -87,10 +87,12 @@ def published_pair(*, carrier=None, task=None, slug="t-mobile-pause", steps=3, *
 
 def verify(guide, *, days_ago=0, reverify_days=180, name="Lin"):
     user = factories.user(first_name=name)
+    verified_at = timezone.now() - timedelta(days=days_ago)
     Guide.objects.filter(pk=guide.pk).update(
-        last_verified_at=timezone.now() - timedelta(days=days_ago),
+        last_verified_at=verified_at,
         last_verified_by=user,
         reverify_days=reverify_days,
+        verification_due_at=verified_at + timedelta(days=reverify_days),
     )
     guide.refresh_from_db()
     return guide

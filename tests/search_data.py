@@ -53,6 +53,7 @@ def catalogue():
         ),
     )
     caching.bump_content_version()
+    caching.bump_tags([caching.CATALOGUE])
     return SimpleNamespace(us=us, it=it, gb=gb, carriers=carriers, tasks=tasks)
 
 

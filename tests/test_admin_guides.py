@@ -44,7 +44,7 @@ def test_reviewer_publishes_through_the_button(client):
     editor, reviewer = factories.editor("ed"), factories.reviewer("rev")
     guide = workflow.guide_submit(guide=factories.guide(updated_by=editor), user=editor)
     _login(client, reviewer)
-    _transition(client, guide, "publish", note="first")
+    _transition(client, guide, "publish", note="first", version=workflow.version_token(guide))
     guide.refresh_from_db()
     assert guide.status == Status.PUBLISHED
     assert guide.revisions.get().note == "first"
@@ -89,6 +89,7 @@ def _step_form_data(guide, steps):
         "country": guide.country_id,
         "task": guide.task_id,
         "language": guide.language,
+        "plan_type": guide.plan_type,
         "summary": guide.summary,
         "reverify_days": guide.reverify_days,
         "steps-TOTAL_FORMS": len(steps),

@@ -180,12 +180,11 @@ def test_change_page_shows_the_spam_reasons(editor_client, guide):
     assert decide_url(correction, "rescue") in html
 
 
-def test_editors_see_triage_buttons_but_not_accept(editor_client, guide):
+def test_editors_see_triage_and_accept_buttons(editor_client, guide):
     correction = submit(guide)
     html = editor_client.get(change_url(correction)).content.decode()
-    for name in ("review", "reject", "duplicate", "spam"):
+    for name in ("review", "accept", "reject", "duplicate", "spam"):
         assert decide_url(correction, name) in html
-    assert decide_url(correction, "accept") not in html
 
 
 def test_reviewers_see_the_accept_form_prefilled(reviewer_client, guide):
@@ -211,9 +210,16 @@ def test_accept_from_the_admin_opens_the_pending_change(reviewer_client, guide):
     assert reverse("admin:kb_guide_change", args=[copy.pk]) in html
 
 
-def test_editor_posting_accept_is_refused(editor_client, guide):
+def test_staff_without_the_accept_permission_posting_accept_is_refused(client, guide):
+    from django.contrib.auth.models import Permission
+
+    triager = factories.user()
+    triager.user_permissions.add(
+        *Permission.objects.filter(codename__in=("view_correction", "triage_correction"))
+    )
+    client.force_login(triager)
     correction = submit(guide)
-    response = editor_client.post(decide_url(correction, "accept"), {"text": "x", "submit": "on"})
+    response = client.post(decide_url(correction, "accept"), {"text": "x", "submit": "on"})
     assert response.status_code == 302
     correction.refresh_from_db()
     assert correction.status == Status.RECEIVED

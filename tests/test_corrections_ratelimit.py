@@ -214,24 +214,38 @@ def _request(remote="203.0.113.7", forwarded=None):
 
 
 def test_forwarded_for_is_ignored_without_trusted_proxies(settings):
-    settings.KB_TRUSTED_PROXY_COUNT = 0
+    settings.KB_TRUSTED_PROXIES = []
+    assert ratelimit.client_ip(_request(forwarded="1.2.3.4")) == "203.0.113.7"
+
+
+def test_forwarded_for_is_ignored_from_a_peer_that_is_not_a_trusted_proxy(settings):
+    settings.KB_TRUSTED_PROXIES = ["127.0.0.1/32", "10.0.0.0/8"]
     assert ratelimit.client_ip(_request(forwarded="1.2.3.4")) == "203.0.113.7"
 
 
 @pytest.mark.parametrize(
-    ("trusted", "forwarded", "expected"),
+    ("remote", "forwarded", "expected"),
     [
-        (1, "198.51.100.9", "198.51.100.9"),
-        (1, "6.6.6.6, 198.51.100.9", "198.51.100.9"),
-        (2, "6.6.6.6, 198.51.100.9, 10.0.0.2", "198.51.100.9"),
-        (2, "198.51.100.9", "203.0.113.7"),
-        (1, "not-an-ip", "203.0.113.7"),
-        (1, "", "203.0.113.7"),
+        ("127.0.0.1", "198.51.100.9", "198.51.100.9"),
+        ("127.0.0.1", "6.6.6.6, 198.51.100.9", "198.51.100.9"),
+        # Two proxies: nginx (127.0.0.1) behind a load balancer (10.0.0.2).
+        ("127.0.0.1", "6.6.6.6, 198.51.100.9, 10.0.0.2", "198.51.100.9"),
+        ("::ffff:127.0.0.1", "198.51.100.9", "198.51.100.9"),
+        ("127.0.0.1", "2001:db8::5", "2001:db8::5"),
+        ("127.0.0.1", "not-an-ip", "127.0.0.1"),
+        ("127.0.0.1", "", "127.0.0.1"),
+        ("127.0.0.1", "10.0.0.3", "127.0.0.1"),
     ],
 )
-def test_trusted_proxies_name_the_client(settings, trusted, forwarded, expected):
-    settings.KB_TRUSTED_PROXY_COUNT = trusted
-    assert ratelimit.client_ip(_request(forwarded=forwarded)) == expected
+def test_trusted_proxies_name_the_client(settings, remote, forwarded, expected):
+    settings.KB_TRUSTED_PROXIES = ["127.0.0.1/32", "10.0.0.0/8"]
+    assert ratelimit.client_ip(_request(remote=remote, forwarded=forwarded)) == expected
+
+
+def test_a_bad_trusted_proxy_list_is_a_configuration_error(settings):
+    settings.KB_TRUSTED_PROXIES = ["10.0.0.0/33"]
+    with pytest.raises(ImproperlyConfigured, match="KB_TRUSTED_PROXIES"):
+        ratelimit.client_ip(_request())
 
 
 def test_ipv6_clients_are_keyed_by_their_64_prefix():

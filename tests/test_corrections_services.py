@@ -86,12 +86,13 @@ def test_spam_is_stored_with_its_reasons(guide):
     assert actions(correction) == [Action.SUBMITTED, Action.FLAGGED]
 
 
-def test_rate_limit_refuses_before_storing(guide, settings):
+def test_a_post_over_the_rate_limit_is_stored_as_limited_spam(guide, settings):
     settings.KB_CORRECTION_RATE = "1/h"
-    submit(guide)
-    with pytest.raises(corrections.RateLimited):
-        submit(guide, text="另一段")
-    assert Correction.objects.count() == 1
+    assert submit(guide).status == Status.RECEIVED
+    limited = submit(guide, text="另一段")
+    assert limited.status == Status.SPAM
+    assert limited.spam_reasons == [{"rule": "rate_limited", "match": "sender"}]
+    assert Correction.objects.count() == 2
 
 
 # --- permissions ----------------------------------------------------------------------------
@@ -114,12 +115,10 @@ def test_users_without_permission_cannot_decide(guide, service, kwargs):
     assert correction.status == Status.RECEIVED
 
 
-def test_editors_triage_but_cannot_accept(guide):
+def test_editors_triage_and_reject(guide):
     editor = factories.editor()
     correction = submit(guide)
     corrections.correction_start_review(correction=correction, user=editor)
-    with pytest.raises(PermissionDenied):
-        corrections.correction_accept(correction=correction, user=editor)
     corrections.correction_reject(
         correction=correction, user=editor, reason="unclear", note="哪一步？"
     )

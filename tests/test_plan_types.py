@@ -44,10 +44,11 @@ def test_database_refuses_two_published_guides_for_the_same_plan_type():
 
 def test_database_refuses_two_countrywide_guides_for_the_same_plan_type():
     country = factories.country("it", name_zh="意大利", name_en="Italy")
-    _published(carrier_obj=None, country=country, plan_type=PlanType.PREPAID)
-    _published(carrier_obj=None, country=country, plan_type=PlanType.ALL)
+    _published(carrier=None, country=country, plan_type=PlanType.PREPAID)
+    _published(carrier=None, country=country, plan_type=PlanType.ALL)
     with pytest.raises(IntegrityError), transaction.atomic():
-        _published(carrier_obj=None, country=country, plan_type=PlanType.PREPAID)
+        _published(carrier=None, country=country, plan_type=PlanType.PREPAID)
+    assert Guide.objects.filter(carrier__isnull=True).count() == 2
 
 
 def test_the_same_plan_type_may_be_published_once_per_language():

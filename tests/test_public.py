@@ -307,7 +307,7 @@ def test_unpublished_guides_answer_404_and_are_listed_nowhere(client, status):
         url("kb:country", "zh-hans", slug="us"),
         url("kb:task", "zh-hans", slug=guide.task.slug),
         url("kb:feed", "zh-hans"),
-        "/sitemap.xml",
+        "/sitemap-guides.xml",
     ):
         assert "Secret draft" not in page(client, path)
         assert "secret-draft" not in page(client, path)

@@ -32,11 +32,25 @@ def _fresh_pages():
     pagecache.clear()
 
 
-def sitemap_entries(client):
+def sitemap_files(client):
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/xml")
     root = ET.fromstring(response.content)
+    return [loc.text for loc in root.iter(f"{SITEMAP}loc")]
+
+
+def sitemap_entries(client):
+    entries = {}
+    for location in sitemap_files(client):
+        response = client.get(location.removeprefix("http://testserver"))
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("application/xml")
+        entries.update(_entries(ET.fromstring(response.content)))
+    return entries
+
+
+def _entries(root):
     entries = {}
     for url in root.findall(f"{SITEMAP}url"):
         lastmod = url.find(f"{SITEMAP}lastmod")
@@ -136,3 +150,32 @@ def test_pages_advertise_their_feeds(client):
     html = client.get("/en/carriers/t-mobile/").content.decode()
     assert 'type="application/atom+xml"' in html
     assert 'href="/en/carriers/t-mobile/feed/"' in html and 'href="/en/feed/"' in html
+
+
+def test_the_sitemap_is_an_index_of_files_each_page_cached_for_itself(client, monkeypatch):
+    from kb.views import sitemaps
+
+    zh, en = published_pair()
+    monkeypatch.setattr(sitemaps.GuideSitemap, "limit", 1)
+    files = sitemap_files(client)
+    assert "http://testserver/sitemap-guides.xml" in files
+    assert "http://testserver/sitemap-guides.xml?p=2" in files
+    assert "http://testserver/sitemap-catalogue.xml" in files
+    first = _entries(ET.fromstring(client.get("/sitemap-guides.xml").content))
+    second = _entries(ET.fromstring(client.get("/sitemap-guides.xml?p=2").content))
+    assert client.get("/sitemap-guides.xml?p=2")["X-Page-Cache"] == "hit"
+    zh_url, en_url = (f"http://testserver{g.get_absolute_url()}" for g in (zh, en))
+    assert list(first) == [zh_url] and list(second) == [en_url]
+    # Translations are linked even when they fall into different files.
+    assert second[en_url]["alternates"] == {"zh-hans": zh_url, "en": en_url, "x-default": zh_url}
+    assert client.get("/sitemap-guides.xml?p=3").status_code == 404
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_sitemap_files_are_sent_gzipped(client):
+    import gzip
+
+    published_pair()
+    response = client.get("/sitemap-guides.xml", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    assert b"<urlset" in gzip.decompress(response.content)

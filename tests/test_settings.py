@@ -85,7 +85,7 @@ def test_database_and_cache_come_from_the_environment(tmp_path):
     assert sqlite.returncode == 0, sqlite.stderr
     probe = json.loads(sqlite.stdout)
     assert probe["engine"] == "django.db.backends.sqlite3"
-    assert probe["cache"] == "django.core.cache.backends.db.DatabaseCache"
+    assert probe["cache"] == "kb.dbcache.UpsertDatabaseCache"
     assert probe["debug"] is False and probe["ssl"] is True
 
     postgres = _run(
@@ -127,7 +127,13 @@ def test_check_deploy_reports_no_issues_with_production_settings(tmp_path):
 def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    body = response.json()
+    assert {k: body[k] for k in ("status", "database", "cache")} == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+    }
+    assert body["queue"]["status"] == "ok"
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
@@ -150,7 +156,13 @@ def test_healthz_503_when_database_is_unreachable():
     assert result.returncode == 0, result.stderr
     status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
     assert status == "503"
-    assert json.loads(body) == {"status": "error", "database": "error", "cache": "ok"}
+    body = json.loads(body)
+    assert body["queue"] == {"status": "error"}
+    assert {k: body[k] for k in ("status", "database", "cache")} == {
+        "status": "error",
+        "database": "error",
+        "cache": "ok",
+    }
 
 
 def test_healthz_503_when_cache_is_unreachable(tmp_path):
@@ -168,7 +180,13 @@ def test_healthz_503_when_cache_is_unreachable(tmp_path):
     assert result.returncode == 0, result.stderr
     status, body = result.stdout.strip().splitlines()[-1].split(" ", 1)
     assert status == "503"
-    assert json.loads(body) == {"status": "error", "database": "ok", "cache": "error"}
+    body = json.loads(body)
+    assert body["queue"]["status"] == "ok"
+    assert {k: body[k] for k in ("status", "database", "cache")} == {
+        "status": "error",
+        "database": "ok",
+        "cache": "error",
+    }
 
 
 # --- SQLite as a production default -----------------------------------------------------------

@@ -144,7 +144,7 @@ HOME_STRINGS = {
         "最近核实",
         "1 篇指南",
         "跳到正文",
-        "指南由我们的编辑撰写并核实。本站与任何运营商均无关联。",
+        "事实来自运营商自己的页面，并注明我们阅读的日期；每篇指南都写明是否核实过、何时核实。本站与任何运营商均无关联。",
     ],
     "en": [
         "Manage your phone line from abroad",
@@ -154,7 +154,7 @@ HOME_STRINGS = {
         "Recently verified",
         "1 guide",
         "Skip to content",
-        "Guides written and checked by our editors. Not affiliated with any carrier.",
+        "Facts come from the carriers' own pages, cited with the date we read them; every guide says whether and when it was verified. Not affiliated with any carrier.",
     ],
 }
 

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from kb.admin.dashboard import dashboard_item
 from kb.diff import char_diff_html
-from kb.models import Correction
+from kb.models import Correction, Guide
 from kb.models.corrections import normalize_code
 from kb.services import corrections as services
 from kb.services import spam
@@ -108,7 +108,7 @@ class AcceptForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
     )
     submit = forms.BooleanField(
-        label=_("Submit the pending change for review (another reviewer publishes it)"),
+        label=_("Submit the pending change for review (a reviewer publishes it)"),
         required=False,
         initial=True,
     )
@@ -121,6 +121,42 @@ class AcceptForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=services.MAX_NOTE)
+
+
+# name -> (form for the POST, the service call, the message): the buttons the page shows come
+# from services.correction_available_actions, the same table the services check.
+DECISION_VIEWS = {
+    "review": (
+        None,
+        lambda c, user, data: services.correction_start_review(correction=c, user=user),
+        _("Marked as under review."),
+    ),
+    "accept": (
+        AcceptForm,
+        lambda c, user, data: services.correction_accept(correction=c, user=user, **data),
+        _("Accepted: the pending change of the guide has the text."),
+    ),
+    "reject": (
+        RejectForm,
+        lambda c, user, data: services.correction_reject(correction=c, user=user, **data),
+        _("Rejected."),
+    ),
+    "duplicate": (
+        DuplicateForm,
+        lambda c, user, data: services.correction_mark_duplicate(correction=c, user=user, **data),
+        _("Marked as a duplicate."),
+    ),
+    "spam": (
+        NoteForm,
+        lambda c, user, data: services.correction_mark_spam(correction=c, user=user, **data),
+        _("Marked as spam."),
+    ),
+    "rescue": (
+        None,
+        lambda c, user, data: services.correction_rescue(correction=c, user=user),
+        _("Not spam: back in the queue."),
+    ),
+}
 
 
 @admin.register(Correction)
@@ -356,12 +392,10 @@ class CorrectionAdmin(admin.ModelAdmin):
         same_sender = Correction.objects.none()
         if correction.client_hash:
             same_sender = Correction.objects.filter(client_hash=correction.client_hash)
-        can_triage = request.user.has_perm(services.PERM_TRIAGE)
-        can_accept = request.user.has_perm(services.PERM_ACCEPT)
-        open_or_spam = correction.is_open or correction.status == Status.SPAM
-        reopenable = (
-            correction.status == Status.ACCEPTED and services.pending_change_of(correction) is None
-        )
+        allowed = {
+            d.name
+            for d in services.correction_available_actions(correction=correction, user=request.user)
+        }
         return {
             "correction": correction,
             "guide": guide,
@@ -380,17 +414,10 @@ class CorrectionAdmin(admin.ModelAdmin):
             "verification": guide.get_verification_state_display(),
             "guide_pending": guide.pending_versions.first(),
             "events": correction.events.select_related("actor"),
-            "can_start_review": can_triage and correction.status == Status.RECEIVED,
-            "can_accept": can_accept and (correction.is_open or reopenable),
-            "can_reject": can_triage and open_or_spam,
-            "can_duplicate": can_triage and open_or_spam,
-            "can_spam": can_triage
-            and (
-                correction.is_open
-                or (correction.status == Status.SPAM and not correction.decided_at)
+            "allowed": allowed,
+            "accept_form": AcceptForm(
+                initial={"text": correction.proposed_text, "submit": bool(correction.step_position)}
             ),
-            "can_rescue": can_triage and correction.status == Status.SPAM,
-            "accept_form": AcceptForm(initial={"text": correction.proposed_text, "submit": True}),
             "reject_form": RejectForm(),
             "duplicate_form": DuplicateForm(),
             "note_form": NoteForm(),
@@ -410,53 +437,22 @@ class CorrectionAdmin(admin.ModelAdmin):
     def decide_view(self, request, pk, name):
         if request.method != "POST":
             raise Http404
+        decision = DECISION_VIEWS.get(name)
+        if decision is None:
+            raise Http404
         correction = get_object_or_404(Correction, pk=pk)
         if not self.has_view_permission(request, correction):
             raise PermissionDenied
         back = reverse("admin:kb_correction_change", args=[correction.pk])
-        user = request.user
+        form_class, run, message = decision
+        data = {}
+        if form_class is not None:
+            form = form_class(request.POST)
+            if not form.is_valid():
+                return self._form_errors(request, form, back)
+            data = form.cleaned_data
         try:
-            if name == "review":
-                services.correction_start_review(correction=correction, user=user)
-                message = _("Marked as under review.")
-            elif name == "accept":
-                form = AcceptForm(request.POST)
-                if not form.is_valid():
-                    return self._form_errors(request, form, back)
-                copy = services.correction_accept(
-                    correction=correction,
-                    user=user,
-                    text=form.cleaned_data["text"],
-                    submit=form.cleaned_data["submit"],
-                    note=form.cleaned_data["note"],
-                )
-                message = _("Accepted: the pending change of the guide has the text.")
-                back = reverse("admin:kb_guide_change", args=[copy.pk])
-            elif name == "reject":
-                form = RejectForm(request.POST)
-                if not form.is_valid():
-                    return self._form_errors(request, form, back)
-                services.correction_reject(correction=correction, user=user, **form.cleaned_data)
-                message = _("Rejected.")
-            elif name == "duplicate":
-                form = DuplicateForm(request.POST)
-                if not form.is_valid():
-                    return self._form_errors(request, form, back)
-                services.correction_mark_duplicate(
-                    correction=correction, user=user, **form.cleaned_data
-                )
-                message = _("Marked as a duplicate.")
-            elif name == "spam":
-                form = NoteForm(request.POST)
-                if not form.is_valid():
-                    return self._form_errors(request, form, back)
-                services.correction_mark_spam(correction=correction, user=user, **form.cleaned_data)
-                message = _("Marked as spam.")
-            elif name == "rescue":
-                services.correction_rescue(correction=correction, user=user)
-                message = _("Not spam: back in the queue.")
-            else:
-                raise Http404
+            result = run(correction, request.user, data)
         except PermissionDenied as exc:
             self.message_user(
                 request, str(exc) or _("You do not have permission to do this."), messages.ERROR
@@ -465,6 +461,8 @@ class CorrectionAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc), messages.ERROR)
         else:
             self.message_user(request, message, messages.SUCCESS)
+            if isinstance(result, Guide):
+                back = reverse("admin:kb_guide_change", args=[result.pk])
         return HttpResponseRedirect(back)
 
     def _form_errors(self, request, form, back):

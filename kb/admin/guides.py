@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -26,6 +26,7 @@ from kb.models import (
     Step,
 )
 from kb.services import workflow
+from kb.services._common import renumber
 from kb.services.snapshots import PROBLEM_FIELDS, STEP_FIELDS, snapshot
 
 Status = Guide.Status
@@ -109,24 +110,23 @@ class RenumberingFormSet(forms.BaseInlineFormSet):
                 if form.instance.pk:
                     self.deleted_objects.append(form.instance)
                     form.instance.delete()
-            self.model.objects.filter(guide=self.instance).update(position=F("position") + 10_000)
-            saved = []
-            for number, form in enumerate(kept, start=1):
+            rows = []
+            for form in kept:
                 is_new = form.instance.pk is None
                 obj = form.save(commit=False)
                 obj.guide = self.instance
-                obj.position = number
-                obj.save()
+                rows.append(obj)
                 if is_new:
                     self.new_objects.append(obj)
                 elif form.has_changed():
                     self.changed_objects.append((obj, form.changed_data))
-                saved.append(obj)
-        return saved
+            renumber(self.model.objects.filter(guide=self.instance), rows)
+        return rows
 
 
 class OrderedInline(admin.StackedInline):
     formfield_overrides = URL_FIELDS_HTTPS
+    view_on_site = False  # a step of a draft has no public page
     formset = RenumberingFormSet
     extra = 0
     ordering = ("position",)
@@ -158,22 +158,57 @@ class SourceInline(admin.TabularInline):
     extra = 0
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+class GuideForm(forms.ModelForm):
+    """The guide's change form, bound to the version its editor opened: a save over a newer
+    version is refused (with the typed text kept in the form) instead of overwriting it."""
+
+    kb_version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_version = workflow.version_token(self.instance) if self.instance.pk else ""
+        self.fields["kb_version"].initial = self.current_version
+
+    def clean(self):
+        cleaned = super().clean()
+        posted = self.data.get("kb_version", "")
+        if self.instance.pk and posted and posted != self.current_version:
+            # The next save is then a deliberate choice to replace the newer version.
+            self.data = self.data.copy()
+            self.data["kb_version"] = self.current_version
+            raise forms.ValidationError(
+                _(
+                    "Someone changed this guide since you opened it: review it again. Reload "
+                    "the page to see the new version; saving again replaces it with this form."
+                )
+            )
+        return cleaned
 
 
-class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Change note (public changelog)"), max_length=300, required=False
-    )
+TRANSITION_MESSAGES = {
+    "submit": _("Submitted for review."),
+    "publish": _("Published."),
+    "reject": _("Sent back to draft."),
+    "edit": _(
+        "You are editing a pending change. Readers see the published guide until it is published."
+    ),
+    "verify": _("Marked as verified today."),
+    "archive": _("Archived."),
+    "unpublish": _("Back to draft."),
+    "discard": _("The pending change was discarded."),
+}
 
 
 @admin.register(Guide)
 class GuideAdmin(admin.ModelAdmin):
+    form = GuideForm
     formfield_overrides = URL_FIELDS_HTTPS
     change_form_template = "admin/kb/guide/change_form.html"
+    save_on_top = True
+
+    class Media:
+        css = {"all": ("css/guide-admin.css",)}
+
     list_display = (
         "title",
         "carrier",
@@ -257,7 +292,8 @@ class GuideAdmin(admin.ModelAdmin):
             },
         ),
     )
-    actions = ("submit_selected", "publish_selected", "verify_selected")
+    # No bulk publishing: a reviewer publishes only what their screen showed.
+    actions = ("submit_selected", "verify_selected")
 
     # --- lists ----------------------------------------------------------------------------
     def get_queryset(self, request):
@@ -269,12 +305,7 @@ class GuideAdmin(admin.ModelAdmin):
                 has_pending=Exists(pending),
                 votes_yes=_count(GuideFeedback.objects.filter(guide=OuterRef("pk"), helpful=True)),
                 votes_no=_count(GuideFeedback.objects.filter(guide=OuterRef("pk"), helpful=False)),
-                open_corrections=_count(
-                    Correction.objects.filter(
-                        guide=OuterRef("pk"),
-                        status__in=(Correction.Status.RECEIVED, Correction.Status.REVIEWING),
-                    )
-                ),
+                open_corrections=_count(Correction.objects.waiting().filter(guide=OuterRef("pk"))),
             )
         )
 
@@ -343,6 +374,15 @@ class GuideAdmin(admin.ModelAdmin):
             and obj.status in (Status.PUBLISHED, Status.ARCHIVED)
         )
 
+    def get_view_on_site_url(self, obj=None):
+        """Readers' page of a published guide; the staff preview of anything else (a draft, a
+        pending change or an archived guide has no public page)."""
+        if obj is None:
+            return None
+        if obj.status == Status.PUBLISHED and not obj.draft_of_id:
+            return obj.get_absolute_url()
+        return reverse("admin:kb_guide_preview", args=[obj.pk])
+
     def has_change_permission(self, request, obj=None):
         # Published and archived guides are changed through a pending copy, never in place.
         if self._is_locked(obj):
@@ -360,14 +400,43 @@ class GuideAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
         if not change:
-            obj.created_by = request.user
+            obj.created_by = obj.updated_by = request.user
         super().save_model(request, obj, form, change)
         if not change:
             workflow.guide_record_created(guide=obj, user=request.user)
 
-    # --- buttons --------------------------------------------------------------------------
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            return
+        changed = [form.fields[name].label for name in form.changed_data if name != "kb_version"]
+        changed += [fs.model._meta.verbose_name_plural for fs in formsets if fs.has_changed()]
+        if not changed:
+            return
+        was = form.instance.status
+        # A reviewer who fixes something while sending the guide back: the send-back (in this
+        # same transaction) takes it to draft with the reviewer's reason.
+        sent_back = (
+            request.POST.get("_transition") == "reject"
+            and request.POST.get("reason-reject", "").strip()
+            and workflow.is_allowed("reject", guide=form.instance, user=request.user)
+        )
+        guide = workflow.guide_record_edit(
+            guide=form.instance, user=request.user, changed=changed, back_to_draft=not sent_back
+        )
+        form.instance.status = guide.status
+        if was != guide.status:
+            self.message_user(
+                request,
+                _(
+                    "The guide was in review: your edit sent it back to draft. Submit it again "
+                    "when it is ready."
+                ),
+                messages.WARNING,
+            )
+
+    # --- buttons: the workflow table decides, the services carry out ------------------------
     def get_urls(self):
         urls = [
             path(
@@ -388,34 +457,19 @@ class GuideAdmin(admin.ModelAdmin):
         ]
         return urls + super().get_urls()
 
-    def _buttons(self, request, guide):
-        user = request.user
-        can_change = user.has_perm(workflow.PERM_CHANGE)
-        can_publish = user.has_perm(workflow.PERM_PUBLISH)
-        buttons = []
-        if guide.status == Status.DRAFT and can_change:
-            buttons.append(("submit", _("Submit for review"), None))
-        if guide.status == Status.IN_REVIEW and can_publish:
-            buttons.append(("publish", _("Publish"), "note"))
-            buttons.append(("reject", _("Send back to draft"), "reason"))
-        if guide.status == Status.PUBLISHED and not guide.draft_of_id:
-            if can_change:
-                label = (
-                    _("Open the pending change")
-                    if guide.pending_versions.exists()
-                    else _("Edit (as a pending change)")
-                )
-                buttons.append(("edit", label, None))
-            if user.has_perm(workflow.PERM_VERIFY):
-                buttons.append(("verify", _("Mark as verified"), None))
-            if can_publish:
-                buttons.append(("archive", _("Archive"), "reason"))
-                buttons.append(("unpublish", _("Take off the site (back to draft)"), "reason"))
-        if guide.status == Status.ARCHIVED and can_publish:
-            buttons.append(("unpublish", _("Back to draft"), "reason"))
-        if guide.draft_of_id and can_change and guide.status in (Status.DRAFT, Status.IN_REVIEW):
-            buttons.append(("discard", _("Discard this change"), None))
-        return buttons
+    def workflow_buttons(self, request, guide):
+        """One entry per action the user may take now (``workflow.available_actions``); those that
+        change the text's state post the change form, so what was typed is saved first."""
+        editable = self.has_change_permission(request, guide)
+        return [
+            {
+                "name": t.name,
+                "label": workflow.label_for(t, guide),
+                "needs": t.needs,
+                "with_form": t.uses_form and editable,
+            }
+            for t in workflow.available_actions(guide=guide, user=request.user)
+        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -423,63 +477,44 @@ class GuideAdmin(admin.ModelAdmin):
         if guide is not None:
             extra_context.update(
                 {
-                    "workflow_buttons": self._buttons(request, guide),
-                    "reason_form": ReasonForm(),
-                    "note_form": NoteForm(),
+                    "workflow_buttons": self.workflow_buttons(request, guide),
                     "events": guide.live.events.select_related("actor")[:20],
                     "pending": guide.pending_versions.first() if not guide.draft_of_id else None,
                     "is_locked": self._is_locked(guide),
                     "self_publish_blocked": guide.status == Status.IN_REVIEW
-                    and workflow.is_own_change(guide, request.user),
+                    and request.user.has_perm(workflow.PERM_PUBLISH)
+                    and not workflow.is_allowed("publish", guide=guide, user=request.user),
                 }
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_change(self, request, obj):
+        name = request.POST.get("_transition")
+        if name:
+            return self._transition(request, obj, name)
+        return super().response_change(request, obj)
 
     def transition_view(self, request, pk, name):
         if request.method != "POST":
             raise Http404
         guide = get_object_or_404(Guide, pk=pk)
-        reason = request.POST.get("reason", "")
-        note = request.POST.get("note", "")
+        if name == "revert":
+            return self._revert(request, guide)
+        return self._transition(request, guide, name)
+
+    def _transition(self, request, guide, name):
+        service = workflow.SERVICES.get(name)
+        if service is None:
+            raise Http404
+        post = request.POST
+        data = {
+            "note": post.get(f"note-{name}", post.get("note", "")),
+            "reason": post.get(f"reason-{name}", post.get("reason", "")),
+            "version": post.get("kb_version", post.get("version", "")),
+        }
         target = guide
         try:
-            if name == "submit":
-                workflow.guide_submit(guide=guide, user=request.user, note=note)
-                message = _("Submitted for review.")
-            elif name == "publish":
-                target = workflow.guide_publish(guide=guide, user=request.user, note=note)
-                message = _("Published.")
-            elif name == "reject":
-                workflow.guide_reject(guide=guide, user=request.user, reason=reason)
-                message = _("Sent back to draft.")
-            elif name == "edit":
-                target = workflow.guide_start_change(guide=guide, user=request.user)
-                message = _(
-                    "You are editing a pending change. Readers see the published guide until it is published."
-                )
-            elif name == "verify":
-                workflow.guide_verify(guide=guide, user=request.user, note=note)
-                message = _("Marked as verified today.")
-            elif name == "archive":
-                workflow.guide_archive(guide=guide, user=request.user, reason=reason)
-                message = _("Archived.")
-            elif name == "unpublish":
-                workflow.guide_return_to_draft(guide=guide, user=request.user, reason=reason)
-                message = _("Back to draft.")
-            elif name == "discard":
-                target = workflow.guide_discard_change(
-                    guide=guide, user=request.user, reason=reason
-                )
-                message = _("The pending change was discarded.")
-            elif name == "revert":
-                number = request.POST.get("revision", "")
-                if not number.isdigit():
-                    raise Http404
-                revision = get_object_or_404(GuideRevision, guide=guide, number=int(number))
-                target = workflow.guide_revert(revision=revision, user=request.user)
-                message = _("The old revision is now a pending change for review.")
-            else:
-                raise Http404
+            result = service(guide, request.user, data)
         except PermissionDenied as exc:
             self.message_user(
                 request, str(exc) or _("You do not have permission to do this."), messages.ERROR
@@ -487,7 +522,28 @@ class GuideAdmin(admin.ModelAdmin):
         except workflow.WorkflowError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:
-            self.message_user(request, message, messages.SUCCESS)
+            target = result
+            self.message_user(request, TRANSITION_MESSAGES[name], messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:kb_guide_change", args=[target.pk]))
+
+    def _revert(self, request, guide):
+        number = request.POST.get("revision", "")
+        if not number.isdigit():
+            raise Http404
+        revision = get_object_or_404(GuideRevision, guide=guide, number=int(number))
+        target = guide
+        try:
+            target = workflow.guide_revert(revision=revision, user=request.user)
+        except PermissionDenied as exc:
+            self.message_user(
+                request, str(exc) or _("You do not have permission to do this."), messages.ERROR
+            )
+        except workflow.WorkflowError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request, _("The old revision is now a pending change for review."), messages.SUCCESS
+            )
         return HttpResponseRedirect(reverse("admin:kb_guide_change", args=[target.pk]))
 
     # --- history and compare --------------------------------------------------------------
@@ -520,8 +576,7 @@ class GuideAdmin(admin.ModelAdmin):
             "a": a,
             "b": b,
             "comparison": comparison,
-            "can_revert": request.user.has_perm(workflow.PERM_CHANGE)
-            and guide.status == Status.PUBLISHED,
+            "can_revert": workflow.is_allowed("revert", guide=guide, user=request.user),
         }
         return TemplateResponse(request, "admin/kb/guide/revisions.html", context)
 
@@ -551,18 +606,11 @@ class GuideAdmin(admin.ModelAdmin):
             request, queryset, workflow.guide_submit, _("%(count)d guide(s) submitted for review.")
         )
 
-    @admin.action(description=_("Publish selected guides in review"), permissions=("publish",))
-    def publish_selected(self, request, queryset):
-        self._bulk(request, queryset, workflow.guide_publish, _("%(count)d guide(s) published."))
-
     @admin.action(description=_("Mark selected guides as verified"), permissions=("verify",))
     def verify_selected(self, request, queryset):
         self._bulk(
             request, queryset, workflow.guide_verify, _("%(count)d guide(s) marked as verified.")
         )
-
-    def has_publish_permission(self, request):
-        return request.user.has_perm(workflow.PERM_PUBLISH)
 
     def has_verify_permission(self, request):
         return request.user.has_perm(workflow.PERM_VERIFY)

@@ -37,19 +37,20 @@ PROBLEM_MARKER = re.compile(
     r"(?P<rest>\S.*)$",
     re.IGNORECASE,
 )
+# Possessive (*+) where one run of whitespace could otherwise be shared by several quantifiers.
 _LABEL = re.compile(
-    r"^\s*(?:[-*+>]\s*)?(?:#{1,6}\s*)?(?:\*\*|__)?\s*"
+    r"^\s*+(?:[-*+>]\s*+)?(?:#{1,6}\s*+)?(?:\*\*|__)?\s*+"
     r"(?P<label>原因分析|可能原因|原因|解决方法|解决办法|解决方案|处理方法|处理办法|应对方法|解决|办法|"
     r"causes?|reasons?|why|solutions?|fix|what to do|how to fix)"
-    r"\s*(?:\*\*|__)?\s*(?:[:：]|$)\s*(?:\*\*|__)?\s*(?P<rest>.*)$",
+    r"\s*+(?:\*\*|__)?\s*+(?:[:：]|$)\s*+(?:\*\*|__)?\s*+(?P<rest>.*)$",
     re.IGNORECASE,
 )
 _CAUSE_LABELS = ("原因分析", "可能原因", "原因", "cause", "causes", "reason", "reasons", "why")
 _STEP_NOTE = re.compile(
-    r"^\s*(?:>\s*)?(?:[-*+]\s+)?(?:\*\*|__)?\s*[^\w\s]{0,3}\s*"
+    r"^\s*+(?:>\s*+)?(?:[-*+]\s++)?(?:\*\*|__)?\s*+[^\w\s]{0,3}\s*+"
     r"(?P<label>小贴士|小提示|温馨提示|贴士|提示|技巧|tips?|hint|注意事项|注意|警告|重要|特别提醒|"
     r"note|warning|important|caution)"
-    r"\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*(?P<rest>.*)$",
+    r"\s*+(?:\*\*|__)?\s*+[:：]\s*+(?:\*\*|__)?\s*+(?P<rest>.*)$",
     re.IGNORECASE,
 )
 _TIP_LABELS = ("小贴士", "小提示", "温馨提示", "贴士", "提示", "技巧", "tip", "tips", "hint")

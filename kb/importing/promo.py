@@ -42,7 +42,10 @@ _MD_LINK = re.compile(
     r"\[(?P<text>(?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*<?(?P<url>[^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?"
     r"(?:\s+\"[^\"]*\")?\s*\)"
 )
-_HTML_LINK = re.compile(r"<a\b[^>]*href\s*=\s*[\"']?([^\"'\s>]+)[^>]*>(.*?)</a>", re.IGNORECASE)
+# No part runs past the next tag (or the next "<a" for the text): linear in the page's length.
+_HTML_LINK = re.compile(
+    r"<a\b[^<>]*?href\s*=\s*[\"']?([^\"'\s<>]+)[^<>]*>((?:(?!<a\b).)*?)</a>", re.IGNORECASE
+)
 _AUTOLINK = re.compile(r"<((?:https?|tg)://[^>\s]+)>", re.IGNORECASE)
 
 MESSENGER_LABELS = (

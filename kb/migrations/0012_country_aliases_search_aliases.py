@@ -51,7 +51,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kb", "0009_plan_type"),
+        ("kb", "0010_source_watch_permissions"),
     ]
 
     operations = [

@@ -11,10 +11,15 @@ from kb.models.guides import (
     Source,
     Step,
 )
+from kb.models.images import GuideImage, ImageAsset
+from kb.models.proposals import CarrierChange
 from kb.models.search import SearchDocument, SearchGap
+from kb.models.sources import SourceBaseline, SourcePage
+from kb.models.tasks import ScheduledRun, TaskRecord
 
 __all__ = [
     "Carrier",
+    "CarrierChange",
     "ClientHashKey",
     "Correction",
     "CorrectionEvent",
@@ -22,16 +27,22 @@ __all__ = [
     "Guide",
     "GuideEvent",
     "GuideFeedback",
+    "GuideImage",
     "GuideReadCount",
     "GuideRequest",
     "GuideRevision",
+    "ImageAsset",
     "Language",
     "PlanType",
     "Problem",
+    "ScheduledRun",
     "SearchDocument",
     "SearchGap",
     "Source",
+    "SourceBaseline",
+    "SourcePage",
     "Step",
     "SupportChannel",
     "Task",
+    "TaskRecord",
 ]

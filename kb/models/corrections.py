@@ -31,7 +31,7 @@ def normalize_code(raw: str) -> str | None:
 class CorrectionQuerySet(models.QuerySet):
     def waiting(self):
         """Reports an editor still has to decide on."""
-        return self.filter(status__in=(Correction.Status.RECEIVED, Correction.Status.REVIEWING))
+        return self.filter(status__in=Correction.OPEN_STATUSES)
 
     def flagged_unchecked(self):
         """Marked as spam by the rules and not yet looked at by an editor."""
@@ -74,6 +74,9 @@ class Correction(models.Model):
         UNCLEAR = "unclear", _("We could not tell what should change")
         NOT_A_CORRECTION = "not_a_correction", _("Not a correction")
 
+    # Still to be decided by an editor: the queue, the guide list's count, the dashboard.
+    OPEN_STATUSES = (Status.RECEIVED, Status.REVIEWING)
+
     code = models.CharField(
         _("reference code"), max_length=CODE_LENGTH, unique=True, editable=False
     )
@@ -107,6 +110,16 @@ class Correction(models.Model):
         max_length=500,
         blank=True,
         help_text=_("Optional: the carrier's page or announcement that shows the change."),
+    )
+    screenshot = models.FileField(
+        _("screenshot"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Optional, re-encoded without metadata; only staff see it. Erased with the "
+            "reader's other personal data."
+        ),
     )
     tried_on = models.DateField(
         _("date you tried it"), null=True, blank=True, help_text=_("Optional.")
@@ -251,7 +264,7 @@ class Correction(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (self.Status.RECEIVED, self.Status.REVIEWING)
+        return self.status in self.OPEN_STATUSES
 
 
 class CorrectionEvent(models.Model):

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from kb import markdown
 from kb.models.catalogue import SLUG_RE, Carrier, Country, Task
 
+PLACE_FIELDS = ("carrier_id", "country_id", "task_id", "translation_of_id")
+
 
 class Language(models.TextChoices):
     ZH_HANS = "zh-hans", "简体中文"
@@ -26,6 +28,21 @@ class GuideQuerySet(models.QuerySet):
     def published(self):
         """What readers may see: published guides, never a pending copy."""
         return self.filter(status=Guide.Status.PUBLISHED, draft_of__isnull=True)
+
+    def clashing_with(self, guide, *, exclude_pk=None):
+        """Published guides that ``guide`` could not be published beside: the same topic (carrier
+        or country-wide, task, plan type, language) or the same address."""
+        if guide.carrier_id:
+            same_topic = Q(carrier_id=guide.carrier_id, task_id=guide.task_id)
+        else:
+            same_topic = Q(carrier__isnull=True, country_id=guide.country_id, task_id=guide.task_id)
+        same_topic &= Q(plan_type=guide.plan_type)
+        return (
+            self.published()
+            .filter(language=guide.language)
+            .filter(same_topic | Q(slug=guide.slug))
+            .exclude(pk=exclude_pk)
+        )
 
     def originals(self):
         return self.filter(draft_of__isnull=True)
@@ -243,6 +260,16 @@ class Guide(models.Model):
         with translation.override(self.language):
             return reverse("kb:guide", kwargs={"slug": self.slug})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        guide = super().from_db(db, field_names, values)
+        # Where the guide was when read, so that a change that moves it (another carrier, task
+        # or translation) also refreshes the pages that showed it there.
+        guide.loaded_place = tuple(
+            getattr(guide, name, None) for name in PLACE_FIELDS if name in field_names
+        )
+        return guide
+
     def get_correction_url(self, step=None):
         with translation.override(self.language):
             if step is not None:
@@ -429,6 +456,8 @@ class GuideEvent(models.Model):
         CREATED = "created", _("Created")
         IMPORTED = "imported", _("Imported")
         EDIT_STARTED = "edit_started", _("Started a change")
+        EDITED = "edited", _("Edited")
+        CORRECTION_APPLIED = "correction_applied", _("Reader's correction applied")
         SUBMITTED = "submitted", _("Submitted for review")
         REJECTED = "rejected", _("Sent back to draft")
         PUBLISHED = "published", _("Published")

@@ -18,7 +18,7 @@ from kb.search.normalize import normalize
 
 logger = logging.getLogger(__name__)
 
-_EMAIL = re.compile(r"\S+@\S+")
+_EMAIL = re.compile(r"(?<!\S)\S+@\S+")
 _DIGITS = re.compile(r"\d[\d\s\-().]{3,}\d")
 _SPACES = re.compile(r"\s+")
 MAX_LENGTH = SearchGap._meta.get_field("query").max_length

@@ -4,8 +4,8 @@ Every name, alias and synonym is normalized and run together unit by unit (``tok
 so ``T-Mobile``, ``t mobile``, ``TMOBILE`` and ``Ｔ－Ｍｏｂｉｌｅ`` are one form. A query is scanned for
 these forms at unit boundaries (so ``tim`` never matches inside ``time``), longest first; Latin
 words that match nothing and that no guide contains are compared with the Latin forms by edit
-distance (``Tmobil``, ``giffgaf``, ``verizn``). The lexicon is cached per process and rebuilt
-when ``kb.caching.content_version()`` moves, which every catalogue edit does.
+distance (``Tmobil``, ``giffgaf``, ``verizn``). The lexicon is built once per catalogue version
+(``kb.caching.catalogue_version()``, moved by every catalogue edit) and shared through the cache.
 """
 
 import threading
@@ -280,15 +280,41 @@ def build_lexicon() -> Lexicon:
 
 _lock = threading.Lock()
 _cached: dict[str, tuple[int, Lexicon]] = {}
+SHARED_SECONDS = 7 * 24 * 3600
 
 
 def get_lexicon(using: str = "default", version: int | None = None) -> Lexicon:
-    """The lexicon for the current content version: the one way search and the importer get it."""
-    version = caching.content_version() if version is None else version
+    """The lexicon of the catalogue as it is now: kept per process while the catalogue version
+    (``kb.caching.catalogue_version``, moved by every catalogue edit, not by publishing a
+    guide) stays the same, and shared through the cache, so that one process builds it and the
+    others (and gunicorn's master, before it forks the workers) load it. Search and the
+    importer both get it here."""
+    version = caching.catalogue_version() if version is None else version
     hit = _cached.get(using)
     if hit is not None and hit[0] == version:
         return hit[1]
-    lexicon = build_lexicon()
     with _lock:
+        hit = _cached.get(using)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        lexicon = _shared_lexicon(using, version)
         _cached[using] = (version, lexicon)
+    return lexicon
+
+
+def _shared_lexicon(using: str, version: int) -> Lexicon:
+    from django.core.cache import cache
+
+    key = f"kb:lexicon:{using}:{version}"
+    try:
+        lexicon = cache.get(key)
+    except Exception:  # the cache is down: build it here
+        lexicon = None
+    if not isinstance(lexicon, Lexicon):
+        lexicon = build_lexicon()
+        lexicon._fuzzy_choices("warm", 1)  # built before it is stored, not in every process
+        try:
+            cache.set(key, lexicon, timeout=SHARED_SECONDS)
+        except Exception:
+            pass
     return lexicon

@@ -275,7 +275,7 @@ def search(
 ) -> SearchResult:
     language = language or get_language() or "zh-hans"
     version = caching.content_version()
-    lexicon = get_lexicon(using, version)
+    lexicon = get_lexicon(using)
     backend = get_backend(using)
     analysis = analyze(query, lexicon, backend.known_terms)
     result = SearchResult(analysis=analysis, lexicon=lexicon)

@@ -10,22 +10,25 @@ the one email the reader may have asked for.
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from kb import ratelimit
+from kb import ratelimit, site
 from kb.models import ClientHashKey, Correction, CorrectionEvent, Guide, Step
 from kb.models.corrections import CODE_ALPHABET, CODE_LENGTH
 from kb.services import spam, workflow
+from kb.services._common import has_perm, lock, make_room, require_perm, same_text
 
 logger = logging.getLogger("kb.corrections")
 
@@ -47,15 +50,6 @@ class CorrectionError(Exception):
     """A decision that does not apply to the correction in its current state."""
 
 
-class RateLimited(Exception):
-    """The sender (or the guide) is over its rate limit."""
-
-
-def _require(user, perm: str) -> None:
-    if not (user and user.is_active and user.has_perm(perm)):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
 def _record(correction, action, user=None, *, note="", from_status="", to_status=""):
     return CorrectionEvent.objects.create(
         correction=correction,
@@ -68,15 +62,93 @@ def _record(correction, action, user=None, *, note="", from_status="", to_status
 
 
 def _locked(correction: Correction) -> Correction:
-    return Correction.objects.select_for_update().select_related("guide").get(pk=correction.pk)
+    return lock(
+        Correction.objects.select_related("guide"),
+        correction.pk,
+        CorrectionError(_("This correction no longer exists.")),
+    )
 
 
-def _require_status(correction: Correction, *allowed: str) -> None:
-    if correction.status not in allowed:
-        raise CorrectionError(
+# --- what may be decided now: one table for the services and the admin ----------------------
+@dataclass(frozen=True)
+class Decision:
+    name: str
+    label: str
+    perm: str
+    statuses: tuple[str, ...]
+    check: Callable[[Correction], Exception | None] = lambda correction: None
+
+
+TRIAGE_STATUSES = (Status.RECEIVED, Status.REVIEWING, Status.SPAM)
+
+
+def _not_confirmed_spam(correction):
+    if correction.status == Status.SPAM and correction.decided_at:
+        return CorrectionError(_("This correction is already marked as spam."))
+    return None
+
+
+def _acceptable(correction):
+    # An accepted correction whose pending change was discarded may be accepted again.
+    if correction.status == Status.ACCEPTED and pending_change_of(correction) is not None:
+        return CorrectionError(_("The correction is already in the guide's pending change."))
+    guide = correction.guide
+    if guide.status != Guide.Status.PUBLISHED or guide.draft_of_id:
+        return CorrectionError(_("The guide is no longer published."))
+    if guide.pending_versions.filter(status=Guide.Status.IN_REVIEW).exists():
+        return CorrectionError(
+            _("The guide's pending change is in review: publish it or send it back to draft first.")
+        )
+    return None
+
+
+DECISIONS = {
+    d.name: d
+    for d in (
+        Decision("review", gettext_lazy("Start review"), PERM_TRIAGE, (Status.RECEIVED,)),
+        Decision(
+            "accept",
+            gettext_lazy("Accept"),
+            PERM_ACCEPT,
+            (Status.RECEIVED, Status.REVIEWING, Status.ACCEPTED),
+            check=_acceptable,
+        ),
+        Decision("reject", gettext_lazy("Reject"), PERM_TRIAGE, TRIAGE_STATUSES),
+        Decision("duplicate", gettext_lazy("Mark as duplicate"), PERM_TRIAGE, TRIAGE_STATUSES),
+        Decision(
+            "spam",
+            gettext_lazy("Mark as spam"),
+            PERM_TRIAGE,
+            TRIAGE_STATUSES,
+            check=_not_confirmed_spam,
+        ),
+        Decision("rescue", gettext_lazy("Not spam"), PERM_TRIAGE, (Status.SPAM,)),
+    )
+}
+
+
+def _blocker(name: str, correction: Correction, user) -> Exception | None:
+    decision = DECISIONS[name]
+    if not has_perm(user, decision.perm):
+        return PermissionDenied(_("You do not have permission to do this."))
+    if correction.status not in decision.statuses:
+        return CorrectionError(
             _("This is not possible while the correction is “%(status)s”.")
             % {"status": correction.get_status_display()}
         )
+    return decision.check(correction)
+
+
+def _check(name: str, correction: Correction, user) -> None:
+    error = _blocker(name, correction, user)
+    if error is not None:
+        raise error
+
+
+def correction_available_actions(*, correction: Correction, user) -> list[Decision]:
+    """The decisions ``user`` may take on ``correction`` now: exactly those the services carry
+    out (input such as a reason or an original's code is checked when it is given)."""
+    return [d for name, d in DECISIONS.items() if _blocker(name, correction, user) is None]
 
 
 def new_code() -> str:
@@ -88,14 +160,33 @@ def _fingerprint(text: str) -> str:
 
 
 # --- submitting -----------------------------------------------------------------------------
-def check_rate_limits(*, client_hash: str, guide: Guide) -> None:
-    """Count one submission against the sender's and the guide's limits (RateLimited if over)."""
+def _within(scope: str, ident: str, rate, recent) -> bool:
+    """One hit against a limit; when the cache cannot answer, the stored corrections do (the
+    queryset ``recent`` filtered to the window), so a cache outage neither refuses every post
+    nor lets a flood through."""
+    allowed = ratelimit.hit(scope, ident, rate, on_error=None)
+    if allowed is None:
+        since = timezone.now() - timedelta(seconds=rate.seconds)
+        allowed = recent.filter(created_at__gte=since).count() < rate.count
+    return allowed
+
+
+def rate_limit_reasons(*, client_hash: str, guide: Guide, spam_reasons) -> list[dict]:
+    """Count one submission against the sender's and the guide's limits; the reasons it is over.
+
+    Every post counts against its sender. Only posts that are not spam count against the guide,
+    so a spammer cannot use up a guide's budget and shut its corrections off for everyone."""
     client_rate = ratelimit.parse_rate(settings.KB_CORRECTION_RATE)
     guide_rate = ratelimit.parse_rate(settings.KB_CORRECTION_GUIDE_RATE)
-    if client_hash and not ratelimit.hit("correction-sender", client_hash, client_rate):
-        raise RateLimited("sender")
-    if not ratelimit.hit("correction-guide", str(guide.pk), guide_rate):
-        raise RateLimited("guide")
+    if client_rate and client_hash:
+        sender_posts = Correction.objects.filter(client_hash=client_hash)
+        if not _within("correction-sender", client_hash, client_rate, sender_posts):
+            return [{"rule": "rate_limited", "match": "sender"}]
+    if guide_rate and not spam_reasons:
+        guide_posts = Correction.objects.filter(guide=guide).exclude(status=Status.SPAM)
+        if not _within("correction-guide", str(guide.pk), guide_rate, guide_posts):
+            return [{"rule": "rate_limited", "match": "guide"}]
+    return []
 
 
 def correction_submit(
@@ -114,7 +205,8 @@ def correction_submit(
 ) -> Correction:
     """Store a reader's report (with status ``spam`` and the reasons when it looks like spam).
 
-    Raises RateLimited before anything is stored when the sender or the guide is over its limit.
+    A post over a rate limit is stored too, as spam with the reason ``rate_limited``: nothing a
+    reader sent is dropped, and the reader sees the same thank-you page either way.
     """
     live = Guide.objects.published().filter(pk=guide.pk).first()
     if live is None:
@@ -124,8 +216,6 @@ def correction_submit(
     proposed_text = (proposed_text or "").replace("\r\n", "\n").strip()
     if not proposed_text or len(proposed_text) > MAX_TEXT or "\x00" in proposed_text:
         raise CorrectionError(_("The proposed text is empty, too long or not valid text."))
-    check_rate_limits(client_hash=client_hash, guide=live)
-
     current_text = step.body if step is not None else ""
     reasons = list(flags)
     reasons += spam.check(
@@ -135,12 +225,13 @@ def correction_submit(
         kind=kind,
     )
     fingerprint = _fingerprint(proposed_text)
+    repeats = Correction.objects.filter(
+        fingerprint=fingerprint, created_at__gte=timezone.now() - REPEAT_WINDOW
+    ).count()
+    if repeats >= REPEAT_LIMIT:
+        reasons.append({"rule": "repeated_submission", "match": f"{repeats + 1}×"})
+    reasons += rate_limit_reasons(client_hash=client_hash, guide=live, spam_reasons=reasons)
     with transaction.atomic():
-        repeats = Correction.objects.filter(
-            fingerprint=fingerprint, created_at__gte=timezone.now() - REPEAT_WINDOW
-        ).count()
-        if repeats >= REPEAT_LIMIT:
-            reasons.append({"rule": "repeated_submission", "match": f"{repeats + 1}×"})
         correction = Correction(
             guide=live,
             step_position=step.position if step is not None else None,
@@ -205,9 +296,9 @@ def _clean_note(note: str) -> str:
 
 @transaction.atomic
 def correction_start_review(*, correction: Correction, user) -> Correction:
-    _require(user, PERM_TRIAGE)
+    require_perm(user, PERM_TRIAGE)
     correction = _locked(correction)
-    _require_status(correction, Status.RECEIVED)
+    _check("review", correction, user)
     correction.status = Status.REVIEWING
     correction.save(update_fields=["status", "updated_at"])
     _record(correction, Action.REVIEW_STARTED, user, from_status=Status.RECEIVED)
@@ -217,12 +308,12 @@ def correction_start_review(*, correction: Correction, user) -> Correction:
 @transaction.atomic
 def correction_reject(*, correction: Correction, user, reason: str, note: str = "") -> Correction:
     """Reject with a reason from the list and a note; both are shown on the status page."""
-    _require(user, PERM_TRIAGE)
+    require_perm(user, PERM_TRIAGE)
     if reason not in Correction.RejectReason.values:
         raise CorrectionError(_("Choose a reason from the list."))
     note = _clean_note(note)
     correction = _locked(correction)
-    _require_status(correction, Status.RECEIVED, Status.REVIEWING, Status.SPAM)
+    _check("reject", correction, user)
     _decide(correction, user, Status.REJECTED, Action.REJECTED, note=note, reason=reason)
     _notify_on_commit(correction)
     return correction
@@ -232,10 +323,10 @@ def correction_reject(*, correction: Correction, user, reason: str, note: str = 
 def correction_mark_duplicate(
     *, correction: Correction, user, original: Correction, note: str = ""
 ) -> Correction:
-    _require(user, PERM_TRIAGE)
+    require_perm(user, PERM_TRIAGE)
     note = _clean_note(note)
     correction = _locked(correction)
-    _require_status(correction, Status.RECEIVED, Status.REVIEWING, Status.SPAM)
+    _check("duplicate", correction, user)
     original = Correction.objects.select_related("duplicate_of").get(pk=original.pk)
     while original.status == Status.DUPLICATE and original.duplicate_of_id:
         original = original.duplicate_of
@@ -253,12 +344,10 @@ def correction_mark_duplicate(
 @transaction.atomic
 def correction_mark_spam(*, correction: Correction, user, note: str = "") -> Correction:
     """Confirm as spam (also a report the rules flagged). Nobody is notified."""
-    _require(user, PERM_TRIAGE)
+    require_perm(user, PERM_TRIAGE)
     note = _clean_note(note)
     correction = _locked(correction)
-    _require_status(correction, Status.RECEIVED, Status.REVIEWING, Status.SPAM)
-    if correction.status == Status.SPAM and correction.decided_at:
-        raise CorrectionError(_("This correction is already marked as spam."))
+    _check("spam", correction, user)
     reason = Correction.RejectReason.NOT_A_CORRECTION
     return _decide(correction, user, Status.SPAM, Action.SPAM, note=note, reason=reason)
 
@@ -266,9 +355,9 @@ def correction_mark_spam(*, correction: Correction, user, note: str = "") -> Cor
 @transaction.atomic
 def correction_rescue(*, correction: Correction, user) -> Correction:
     """Not spam after all: back in the queue as received (the rules' reasons stay on record)."""
-    _require(user, PERM_TRIAGE)
+    require_perm(user, PERM_TRIAGE)
     correction = _locked(correction)
-    _require_status(correction, Status.SPAM)
+    _check("rescue", correction, user)
     correction.status = Status.RECEIVED
     correction.decided_at = None
     correction.decided_by = None
@@ -289,16 +378,12 @@ def pending_change_of(correction: Correction) -> Guide | None:
     ).first()
 
 
-def _same_text(a: str, b: str) -> bool:
-    return " ".join((a or "").split()) == " ".join((b or "").split())
-
-
 def _reported_step_in(copy: Guide, correction: Correction) -> Step | None:
     """The step of the pending copy that the reader saw, found by its text, not its number:
     an editor may have inserted or moved steps in the pending change since."""
     steps = list(copy.steps.all())
     for same in (
-        lambda s: _same_text(s.body, correction.current_text),
+        lambda s: same_text(s.body, correction.current_text),
         lambda s: s.title == correction.step_title,
     ):
         found = [s for s in steps if same(s)]
@@ -311,9 +396,7 @@ def _reported_step_in(copy: Guide, correction: Correction) -> Step | None:
 
 
 def _insert_step_after(copy: Guide, position: int, text: str) -> Step:
-    steps = copy.steps.filter(position__gt=position)
-    steps.update(position=F("position") + 10_000)
-    copy.steps.filter(position__gt=10_000).update(position=F("position") - 10_000 + 1)
+    make_room(copy.steps.all(), position + 1)
     first_line = text.strip().splitlines()[0].lstrip("#>*-0123456789. ").strip()
     title = (first_line or _("New step"))[:80]
     step = Step(guide=copy, position=position + 1, title=title, body=text)
@@ -329,26 +412,20 @@ def correction_accept(
 
     ``text`` is the reviewer's improved version (default: the reader's). A missing step is
     inserted after the step the reader chose; a report about the whole guide is applied by hand
-    in the pending change. With ``submit`` the change goes to review, where another reviewer
-    publishes it.
+    in the pending change. With ``submit`` the change goes to review. Whoever accepts (an
+    editor or a reviewer) has not written the reader's text: a reviewer may publish it, unless
+    they rewrote it (``text`` differs), which makes them one of its writers.
     """
-    _require(user, PERM_ACCEPT)
+    require_perm(user, PERM_ACCEPT)
     note = _clean_note(note)
     correction = _locked(correction)
-    # An accepted correction whose pending change was discarded may be accepted again.
-    if not (correction.status == Status.ACCEPTED and pending_change_of(correction) is None):
-        _require_status(correction, Status.RECEIVED, Status.REVIEWING)
+    live = Guide.objects.select_for_update().get(pk=correction.guide_id)
+    correction.guide = live
+    _check("accept", correction, user)
     text = (correction.proposed_text if text is None else text).replace("\r\n", "\n").strip()
     if not text or len(text) > MAX_TEXT or "\x00" in text:
         raise CorrectionError(_("The text to apply is empty or too long."))
-    live = Guide.objects.select_for_update().get(pk=correction.guide_id)
-    if live.status != Guide.Status.PUBLISHED or live.draft_of_id:
-        raise CorrectionError(_("The guide is no longer published."))
     copy = workflow.guide_start_change(guide=live, user=user)
-    if copy.status != Guide.Status.DRAFT:
-        raise CorrectionError(
-            _("The guide's pending change is in review: publish it or send it back to draft first.")
-        )
 
     position = correction.step_position
     if position:
@@ -368,8 +445,15 @@ def correction_accept(
         applied = _("Applied to step %(n)s.") % {"n": step.position}
     else:
         applied = _("Not tied to a step: apply it by hand in the pending change.")
-    copy.updated_by = user
-    copy.save()
+    # Who wrote the text decides who may publish it: the reader, unless the accepter rewrote it.
+    rewritten = bool(position) and not same_text(text, correction.proposed_text)
+    workflow.guide_record_correction(
+        guide=copy,
+        user=user,
+        rewritten=rewritten,
+        note=_("Reader's correction %(code)s: %(applied)s")
+        % {"code": correction.display_code, "applied": applied},
+    )
 
     previous = correction.status
     correction.status = Status.ACCEPTED
@@ -438,8 +522,9 @@ def on_guide_published(*, guide: Guide, pending_copy_id: int | None, revision) -
 
 def _notify_on_commit(correction: Correction) -> None:
     if correction.email and not correction.notified_at:
-        pk = correction.pk
-        transaction.on_commit(lambda: correction_notify(correction_id=pk))
+        from kb import background, tasks
+
+        background.enqueue(tasks.correction_notify, correction_id=correction.pk)
 
 
 EMAIL_TEMPLATES = {
@@ -450,14 +535,19 @@ EMAIL_TEMPLATES = {
 
 
 def status_url(correction: Correction) -> str:
-    return f"{settings.KB_SITE_URL}{correction.get_absolute_url()}"
+    return f"{site.site_url()}{correction.get_absolute_url()}"
 
 
-def correction_notify(*, correction_id: int) -> bool:
+class NotificationError(Exception):
+    """The reader's email could not be sent (the message never holds the address)."""
+
+
+def correction_notify(*, correction_id: int, raise_errors: bool = False) -> bool:
     """Send the reader's one message about the outcome; True when sent.
 
-    Runs after the decision is committed; a failed send is logged (without the address) and
-    leaves the correction un-notified.
+    Runs as a background task after the decision is committed; a failed send is logged
+    (without the address), leaves the correction un-notified and, with ``raise_errors``,
+    raises so that the task is retried.
     """
     correction = Correction.objects.select_related("guide", "duplicate_of").get(pk=correction_id)
     template = EMAIL_TEMPLATES.get(correction.status)
@@ -468,7 +558,7 @@ def correction_notify(*, correction_id: int) -> bool:
             "correction": correction,
             "guide": correction.guide,
             "status_url": status_url(correction),
-            "guide_url": f"{settings.KB_SITE_URL}{correction.guide.get_absolute_url()}",
+            "guide_url": f"{site.site_url()}{correction.guide.get_absolute_url()}",
             "reason": correction.get_reject_reason_display() if correction.reject_reason else "",
             "site_name": settings.SITE_NAME,
         }
@@ -480,6 +570,9 @@ def correction_notify(*, correction_id: int) -> bool:
         logger.warning(
             "correction %s: notification failed: %s", correction.code, type(exc).__name__
         )
+        if raise_errors:  # the task's record keeps the error: never with the address in it
+            detail = str(exc).replace(correction.email, "<address>")
+            raise NotificationError(f"{type(exc).__name__}: {detail}"[:500]) from None
         return False
     with transaction.atomic():
         Correction.objects.filter(pk=correction.pk).update(notified_at=timezone.now())

@@ -148,7 +148,30 @@ def reads_record(guide_id: int, *, user_agent: str = "") -> None:
             or len(_pending) >= READS_FLUSH_PENDING
         )
     if due:
-        reads_flush()
+        _reads_hand_off()
+
+
+def _reads_hand_off() -> None:
+    """Give this process's counts to a background task: the request writes one row, not N."""
+    global _last_flush
+    with _pending_lock:
+        batch = [[guide_id, day.isoformat(), n] for (guide_id, day), n in _pending.items()]
+        _pending.clear()
+        _last_flush = time.monotonic()
+    if not batch:
+        return
+    from kb import background, tasks
+
+    try:
+        background.enqueue(tasks.reads_add, counts=batch)
+    except DatabaseError as exc:
+        logger.warning("read counts not saved: %s", type(exc).__name__)
+
+
+def reads_add(*, counts: list[list]) -> int:
+    """Add read counts given as [guide id, ISO day, count]; returns how many rows were touched."""
+    batch = {(int(g), date.fromisoformat(d)): int(n) for g, d, n in counts}
+    return _write_counts(batch)
 
 
 def reads_discard() -> None:
@@ -174,6 +197,10 @@ def reads_flush(*, quiet: bool = False) -> int:
         batch = dict(_pending)
         _pending.clear()
         _last_flush = time.monotonic()
+    return _write_counts(batch, quiet=quiet)
+
+
+def _write_counts(batch: dict, *, quiet: bool = False) -> int:
     touched = 0
     for (guide_id, day), n in batch.items():
         try:

@@ -1,37 +1,86 @@
-"""What must follow a change readers can see: the search index and the page caches."""
+"""What must follow a change readers can see: the search index and the page caches.
+
+Page caches are dropped per page (kb/views/pagecache.py): a change bumps the tags of what it
+touches, so every other page stays cached.
+"""
 
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
 from kb import caching
 
 logger = logging.getLogger(__name__)
 
 
-def _bump_content_version() -> None:
+def _bump(tags) -> None:
+    # The content version first, then the tags: a page rendered while they move is then never
+    # stored with the new tag versions and the old content (see pagecache).
     # The page caches live in the cache service: if it is down there is nothing cached to drop,
     # and an editorial change must not fail because of it.
     try:
         caching.bump_content_version()
+        caching.bump_tags(tags)
     except Exception as exc:
         logger.warning("page caches not dropped: cache unreachable (%s)", type(exc).__name__)
 
 
-def _drop_page_caches() -> None:
+def _drop_page_caches(tags) -> None:
     # Now, so that nothing cached earlier is served again, and once more after the commit, so
     # that a page rendered from the old rows while the transaction was open is not kept either.
-    _bump_content_version()
-    transaction.on_commit(_bump_content_version, robust=True)
+    tags = sorted(tags)
+    _bump(tags)
+    transaction.on_commit(lambda: _bump(tags), robust=True)
+
+
+def _place_tags(carrier_id, country_id, task_id, translation_of_id, pk) -> set[str]:
+    from kb.models import Guide
+
+    tags = {f"country:{country_id}", f"task:{task_id}"}
+    tags.add(f"carrier:{carrier_id}" if carrier_id else f"countrywide:{country_id}")
+    root = translation_of_id or pk
+    family = Guide.objects.filter(Q(pk=root) | Q(translation_of_id=root)).values_list("pk")
+    tags.update(f"guide:{member}" for (member,) in family)
+    return tags
+
+
+def guide_tags(guide) -> set[str]:
+    """The tags of every page that shows ``guide``: its own and its translations' pages, its
+    carrier (or country-wide) page, its country and task pages, and every listing of guides;
+    where it is now and where it was when it was read."""
+    tags = {"guides", f"guide:{guide.pk}"}
+    tags |= _place_tags(
+        guide.carrier_id, guide.country_id, guide.task_id, guide.translation_of_id, guide.pk
+    )
+    loaded = getattr(guide, "loaded_place", ())
+    if len(loaded) == 4:
+        tags |= _place_tags(*loaded, guide.pk)
+    return tags
+
+
+def _render_pages(paths) -> None:
+    """Render ``paths`` into the shared page cache in the background once the change commits
+    (after the page caches were dropped), so that the next reader gets a cached page."""
+    from kb import background, tasks
+
+    background.enqueue(tasks.pages_render, paths=list(dict.fromkeys(paths)))
 
 
 def guide_visibility_changed(guide) -> None:
     """Call inside the transaction that published, changed, verified or archived ``guide``."""
     from kb.search import index
+    from kb.services import prerender
 
     index.update_guide(guide)
-    _drop_page_caches()
+    _drop_page_caches(guide_tags(guide))
+    _render_pages(prerender.paths_for_guide(guide))
 
 
 def catalogue_changed() -> None:
-    _drop_page_caches()
+    """A country, carrier, channel or task changed: every page shows the catalogue. The
+    listings are rendered again at once; other pages as readers ask for them."""
+    from kb.services import prerender
+
+    _drop_page_caches({caching.CATALOGUE})
+    _render_pages(prerender.listing_paths())

@@ -32,8 +32,11 @@ RULE_LABELS = {
     "rate_limited": _("Over the rate limit"),
 }
 
+# Every rule below runs on normalized text, in which no two whitespace characters are adjacent,
+# and none has two quantifiers that can share the same characters: each runs in linear time.
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
-_DOT = re.compile(r"\s*(?:\[\.\]|\(\.\)|\{\.\}|。|．|｡|\s+dot\s+)\s*")
+_WHITESPACE = re.compile(r"\s+")
+_DOT = re.compile(r"\s?(?:\[\.\]|\(\.\)|\{\.\}|。|．|｡|\sdot(?=\s))\s?")
 
 MESSENGER_DOMAINS = (
     r"t\s?\.\s?me",
@@ -65,7 +68,7 @@ _HANDLE = r"@\s?[a-z0-9_][a-z0-9_.-]{3,31}"
 _NUMBER = r"\+?\d[\d\s-]{5,}\d"
 _ID = r"[a-z][a-z0-9_-]{4,31}"
 # An id with both letters and digits ("esim1088"), which ordinary words are not.
-_MIXED_ID = r"(?=[a-z_-]*\d)(?=\d*[a-z])[a-z0-9_-]{5,31}(?![a-z0-9_-])"
+_MIXED_ID = r"(?=[a-z_-]{0,30}\d)(?=\d{0,30}[a-z])[a-z0-9_-]{5,31}(?![a-z0-9_-])"
 _SEP = r"[^\w\n]{0,8}?(?:号|號|id|账号|帳號|号码|號碼)?[^\w\n]{0,6}?"
 
 _MESSENGER_HANDLE = re.compile(rf"(?:{_MESSENGER}){_SEP}(?:{_HANDLE})", re.I)
@@ -80,7 +83,7 @@ _PROMO_HANDLE = re.compile(
     r"[^\w\n]{0,6}?" + _HANDLE,
     re.I,
 )
-_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}", re.I)
+_EMAIL = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}", re.I)
 
 _OFFER = re.compile(
     r"加我|加微|加v|加vx|加q|加群|进群|進群|入群|私聊|私信我|联系我|聯繫我|咨询我|"
@@ -97,7 +100,8 @@ _URL = re.compile(
     rf"site|online|club|link|ly|gg|co)(?:/{_URL_TAIL})?(?![a-z0-9.])",
     re.I,
 )
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)|<img\b", re.I)
+# Neither part runs past the next "![", so no two attempts scan the same characters.
+_IMAGE = re.compile(r"!\[(?:[^\]\n!]|!(?!\[))*\]\((?:[^)\n!]|!(?!\[))*\)|<img\b", re.I)
 _SHORTENERS = re.compile(
     r"(?<![a-z0-9-])(?:bit\.ly|t\.cn|tinyurl\.com|goo\.gl|is\.gd|ow\.ly|cutt\.ly|"
     r"(?:i\.)?postimg\.cc|imgur\.com|i\.imgur\.com)(?![a-z0-9-])",
@@ -110,10 +114,15 @@ _REPEAT_CHAR = re.compile(r"(.)\1{19,}", re.S)
 REPEATED_LINE_TIMES = 3
 
 
+def _one_space(match: re.Match) -> str:
+    return "\n" if "\n" in match.group(0) else " "
+
+
 def normalize(text: str) -> str:
-    """NFKC (full-width letters and ＠), lower case, zero-width characters and dot tricks out."""
+    """NFKC (full-width letters and ＠), lower case, zero-width characters out, each run of
+    whitespace one space (or one newline if it had one), dot tricks ("t dot me", "t 。me") out."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = _ZERO_WIDTH.sub("", text).lower()
+    text = _WHITESPACE.sub(_one_space, _ZERO_WIDTH.sub("", text)).lower()
     return _DOT.sub(".", text)
 
 
@@ -199,11 +208,11 @@ def check(
     reasons = []
     # What was already in the step (prefilled) is not the reader's doing.
     known = current_text or ""
-    new_links = [r for r in messenger_links(proposed_text) if r["match"] not in normalize(known)]
-    reasons += new_links
+    known_clean = normalize(known)
+    reasons += [r for r in messenger_links(proposed_text) if r["match"] not in known_clean]
     reasons += messenger_links(evidence_url)
     handles = messenger_handles(proposed_text, allow_numbers=kind == "contact")
-    reasons += [r for r in handles if r["match"] not in normalize(known)]
+    reasons += [r for r in handles if r["match"] not in known_clean]
     reasons += contact_offers(proposed_text)
     reasons += link_farm(proposed_text, known=known)
     reasons += repeated_text(proposed_text)

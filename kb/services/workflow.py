@@ -5,15 +5,22 @@ published guide happens on a pending copy (``Guide.draft_of``) that readers neve
 the copy writes its content onto the live guide and keeps a full revision.
 """
 
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kb.models import Guide, GuideEvent, GuideRevision
-from kb.services import hooks
+from kb.services import hooks, images, sourcewatch
+from kb.services._common import has_perm, lock
 from kb.services.snapshots import apply_snapshot, snapshot
 
 Status = Guide.Status
@@ -23,22 +30,12 @@ PERM_CHANGE = "kb.change_guide"
 PERM_PUBLISH = "kb.publish_guide"
 PERM_VERIFY = "kb.verify_guide"
 
+# Events whose actor wrote (part of) the text of the version they belong to.
+WRITE_ACTIONS = (Action.CREATED, Action.IMPORTED, Action.EDITED, Action.REVERTED)
+
 
 class WorkflowError(Exception):
     """A transition that does not apply to the guide in its current state."""
-
-
-def _require(user, perm: str) -> None:
-    if not (user and user.is_active and user.has_perm(perm)):
-        raise PermissionDenied(_("You do not have permission to do this."))
-
-
-def _require_status(guide: Guide, *allowed: str) -> None:
-    if guide.status not in allowed:
-        raise WorkflowError(
-            _("This is not possible while the guide is “%(status)s”.")
-            % {"status": guide.get_status_display()}
-        )
 
 
 def _record(guide, action, user, *, note="", from_status="", to_status="", revision=None):
@@ -55,34 +52,190 @@ def _record(guide, action, user, *, note="", from_status="", to_status="", revis
 
 def _lock(guide: Guide) -> Guide:
     """The guide's row as it is now, locked until the transaction ends."""
-    try:
-        return Guide.objects.select_for_update().get(pk=guide.pk)
-    except Guide.DoesNotExist:
-        raise WorkflowError(_("This guide or pending change no longer exists.")) from None
-
-
-def contributor_ids(guide: Guide) -> set[int]:
-    """Everyone who wrote this version: its author, submitter, last editor, and anyone who
-    saved it in the admin since it was opened (a pending copy) or last published."""
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
-    ids = {guide.created_by_id, guide.updated_by_id, guide.submitted_by_id}
-    since = guide.created_at if guide.is_pending_copy else guide.content_updated_at
-    entries = LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Guide), object_id=str(guide.pk)
+    return lock(
+        Guide.objects, guide.pk, WorkflowError(_("This guide or pending change no longer exists."))
     )
-    if since is not None:
-        entries = entries.filter(action_time__gte=since)
-    ids.update(entries.values_list("user_id", flat=True))
+
+
+# --- who wrote a version ----------------------------------------------------------------------
+def writer_ids(guide: Guide) -> set[int]:
+    """The people who wrote the text of this version (not who opened, submitted or accepted it):
+    whoever created, edited or restored it since it was opened (a pending change) or last
+    published. A reader's correction applied unchanged was written by the reader."""
+    events = GuideEvent.objects.filter(guide_id=guide.live.pk, action__in=WRITE_ACTIONS)
+    if guide.is_pending_copy:
+        events = events.filter(at__gte=guide.created_at)
+    else:
+        last_published = GuideEvent.objects.filter(
+            guide_id=guide.pk, action=Action.PUBLISHED
+        ).aggregate(at=Max("at"))["at"]
+        if last_published is not None:
+            events = events.filter(at__gt=last_published)
+    ids = set(events.values_list("actor_id", flat=True)) | {guide.updated_by_id}
     ids.discard(None)
     return ids
 
 
 def is_own_change(guide: Guide, user) -> bool:
-    return user.pk is not None and user.pk in contributor_ids(guide)
+    return getattr(user, "pk", None) is not None and user.pk in writer_ids(guide)
 
 
+def version_token(guide: Guide) -> str:
+    """A fingerprint of exactly the content a reviewer sees: publishing is bound to it."""
+    raw = json.dumps([guide.pk, snapshot(guide)], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+# --- what may be done now: one table for the services and the admin ---------------------------
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    perm: str
+    statuses: tuple[str, ...]
+    needs: str = ""  # "reason" or "note": what the button asks for
+    check: Callable[[Guide, object], Exception | None] = lambda guide, user: None
+    on_change_page: bool = True
+    uses_form: bool = False  # the change form is saved first, so no typed edit is lost
+
+
+def _original_only(guide, user):
+    if guide.is_pending_copy:
+        return WorkflowError(_("This is not possible on a pending change."))
+    return None
+
+
+def _no_pending_change(guide, user):
+    if guide.is_pending_copy:
+        return WorkflowError(_("A pending change is already a draft."))
+    if guide.pending_versions.exists():
+        return WorkflowError(_("Publish or discard the pending change first."))
+    return None
+
+
+def _has_steps(guide, user):
+    if not guide.steps.exists():
+        return WorkflowError(_("Add at least one step before submitting the guide for review."))
+    return None
+
+
+def _not_own_change(guide, user):
+    if not settings.KB_ALLOW_SELF_PUBLISH and is_own_change(guide, user):
+        return PermissionDenied(_("Another reviewer must publish a change you made yourself."))
+    return None
+
+
+def _pending_copy_only(guide, user):
+    if not guide.is_pending_copy:
+        return WorkflowError(_("Only a pending change can be discarded."))
+    return None
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition(
+            "submit",
+            gettext_lazy("Submit for review"),
+            PERM_CHANGE,
+            (Status.DRAFT,),
+            check=_has_steps,
+            uses_form=True,
+        ),
+        Transition(
+            "publish",
+            gettext_lazy("Publish"),
+            PERM_PUBLISH,
+            (Status.IN_REVIEW,),
+            needs="note",
+            check=_not_own_change,
+            uses_form=True,
+        ),
+        Transition(
+            "reject",
+            gettext_lazy("Send back to draft"),
+            PERM_PUBLISH,
+            (Status.IN_REVIEW,),
+            needs="reason",
+            uses_form=True,
+        ),
+        Transition(
+            "edit",
+            gettext_lazy("Edit (as a pending change)"),
+            PERM_CHANGE,
+            (Status.PUBLISHED,),
+            check=_original_only,
+        ),
+        Transition("verify", gettext_lazy("Mark as verified"), PERM_VERIFY, (Status.PUBLISHED,)),
+        Transition(
+            "archive",
+            gettext_lazy("Archive"),
+            PERM_PUBLISH,
+            (Status.PUBLISHED,),
+            needs="reason",
+            check=_original_only,
+        ),
+        Transition(
+            "unpublish",
+            gettext_lazy("Take off the site (back to draft)"),
+            PERM_PUBLISH,
+            (Status.PUBLISHED, Status.ARCHIVED),
+            needs="reason",
+            check=_no_pending_change,
+        ),
+        Transition(
+            "discard",
+            gettext_lazy("Discard this change"),
+            PERM_CHANGE,
+            (Status.DRAFT, Status.IN_REVIEW),
+            check=_pending_copy_only,
+            uses_form=True,
+        ),
+        Transition(
+            "revert",
+            gettext_lazy("Restore as a pending change"),
+            PERM_CHANGE,
+            (Status.PUBLISHED,),
+            check=_no_pending_change,
+            on_change_page=False,
+        ),
+    )
+}
+
+
+def _blocker(name: str, guide: Guide, user) -> Exception | None:
+    transition = TRANSITIONS[name]
+    if not has_perm(user, transition.perm):
+        return PermissionDenied(_("You do not have permission to do this."))
+    if guide.status not in transition.statuses:
+        return WorkflowError(
+            _("This is not possible while the guide is “%(status)s”.")
+            % {"status": guide.get_status_display()}
+        )
+    return transition.check(guide, user)
+
+
+def _check(name: str, guide: Guide, user) -> None:
+    error = _blocker(name, guide, user)
+    if error is not None:
+        raise error
+
+
+def is_allowed(name: str, *, guide: Guide, user) -> bool:
+    return _blocker(name, guide, user) is None
+
+
+def available_actions(*, guide: Guide, user) -> list[Transition]:
+    """The transitions ``user`` may take on ``guide`` now, in the order the page shows them:
+    exactly those the services below would carry out."""
+    return [
+        transition
+        for name, transition in TRANSITIONS.items()
+        if transition.on_change_page and _blocker(name, guide, user) is None
+    ]
+
+
+# --- the transitions --------------------------------------------------------------------------
 def guide_record_created(*, guide: Guide, user, imported: bool = False, note: str = "") -> None:
     _record(
         guide,
@@ -94,15 +247,67 @@ def guide_record_created(*, guide: Guide, user, imported: bool = False, note: st
 
 
 @transaction.atomic
+def guide_record_edit(
+    *, guide: Guide, user, changed: list[str], back_to_draft: bool = True
+) -> Guide:
+    """Call in the transaction that saved an editor's change to ``guide``'s text.
+
+    The editor becomes one of the version's writers. A guide (or pending change) that was in
+    review goes back to draft: the reviewer has not seen this text. (``back_to_draft=False``
+    only when a reviewer's "send back" follows in the same transaction, with its reason.)
+    """
+    guide = _lock(guide)
+    guide.updated_by = user
+    guide.save(update_fields=["updated_by", "updated_at"])
+    note = ", ".join(str(name) for name in changed)
+    if guide.status == Status.IN_REVIEW and back_to_draft:
+        guide.status = Status.DRAFT
+        guide.save(update_fields=["status", "updated_at"])
+        _record(
+            guide,
+            Action.EDITED,
+            user,
+            note=_("Edited while in review, so back to draft: submit it again. Changed: %(what)s")
+            % {"what": note},
+            from_status=Status.IN_REVIEW,
+            to_status=Status.DRAFT,
+        )
+    else:
+        _record(guide, Action.EDITED, user, note=note)
+    return guide
+
+
+def guide_record_correction(*, guide: Guide, user, rewritten: bool, note: str) -> None:
+    """Call in the transaction that applied a reader's correction to the pending ``guide``.
+
+    Unchanged, the reader wrote the text and the accepter may still publish it; rewritten, the
+    accepter is one of its writers.
+    """
+    if rewritten:
+        guide.updated_by = user
+        guide.save(update_fields=["updated_by", "updated_at"])
+    _record(guide, Action.EDITED if rewritten else Action.CORRECTION_APPLIED, user, note=note)
+
+
+def label_for(transition: Transition, guide: Guide) -> str:
+    """The button's words for this guide."""
+    if transition.name == "edit" and guide.pending_versions.exists():
+        return _("Open the pending change")
+    if transition.name == "unpublish" and guide.status == Status.ARCHIVED:
+        return _("Back to draft")
+    return str(transition.label)
+
+
+@transaction.atomic
 def guide_start_change(*, guide: Guide, user) -> Guide:
     """Open (or return the open) pending copy of a published guide for editing."""
-    _require(user, PERM_CHANGE)
     guide = _lock(guide)
-    _require_status(guide, Status.PUBLISHED)
+    _check("edit", guide, user)
     existing = guide.pending_versions.first()
     if existing is not None:
         return existing
-    copy = Guide(draft_of=guide, status=Status.DRAFT, created_by=user, updated_by=user)
+    # Opening a change writes nothing: the copy has no writer until someone edits it.
+    copy = Guide(draft_of=guide, status=Status.DRAFT, created_by=user, updated_by=None)
     apply_snapshot(copy, snapshot(guide))
     _record(guide, Action.EDIT_STARTED, user, to_status=Status.DRAFT)
     return copy
@@ -110,11 +315,8 @@ def guide_start_change(*, guide: Guide, user) -> Guide:
 
 @transaction.atomic
 def guide_submit(*, guide: Guide, user, note: str = "") -> Guide:
-    _require(user, PERM_CHANGE)
     guide = _lock(guide)
-    _require_status(guide, Status.DRAFT)
-    if not guide.steps.exists():
-        raise WorkflowError(_("Add at least one step before submitting the guide for review."))
+    _check("submit", guide, user)
     guide.status = Status.IN_REVIEW
     guide.submitted_by = user
     guide.review_note = ""
@@ -133,9 +335,8 @@ def guide_submit(*, guide: Guide, user, note: str = "") -> Guide:
 @transaction.atomic
 def guide_reject(*, guide: Guide, user, reason: str) -> Guide:
     """Send a guide in review back to its editor, with the reason."""
-    _require(user, PERM_PUBLISH)
     guide = _lock(guide)
-    _require_status(guide, Status.IN_REVIEW)
+    _check("reject", guide, user)
     if not (reason or "").strip():
         raise WorkflowError(_("Say why the guide goes back to draft."))
     guide.status = Status.DRAFT
@@ -153,13 +354,7 @@ def guide_reject(*, guide: Guide, user, reason: str) -> Guide:
 
 
 def _check_no_conflict(guide: Guide, target: Guide) -> None:
-    clash = Guide.objects.published().exclude(pk=target.pk).filter(language=guide.language)
-    if guide.carrier_id:
-        same_topic = Q(carrier_id=guide.carrier_id, task_id=guide.task_id)
-    else:
-        same_topic = Q(carrier__isnull=True, country_id=guide.country_id, task_id=guide.task_id)
-    same_topic &= Q(plan_type=guide.plan_type)
-    other = clash.filter(same_topic | Q(slug=guide.slug)).first()
+    other = Guide.objects.clashing_with(guide, exclude_pk=target.pk).first()
     if other is not None:
         raise WorkflowError(
             _("“%(title)s” is already published for this topic or address; archive it first.")
@@ -167,14 +362,22 @@ def _check_no_conflict(guide: Guide, target: Guide) -> None:
         )
 
 
+CHANGED_SINCE_OPENED = gettext_lazy(
+    "The guide has changed since you opened it: review it again before publishing."
+)
+
+
 @transaction.atomic
-def guide_publish(*, guide: Guide, user, note: str = "") -> Guide:
-    """Publish a guide in review (or a pending change, onto its live guide). Returns the live guide."""
-    _require(user, PERM_PUBLISH)
+def guide_publish(*, guide: Guide, user, note: str = "", version: str | None = None) -> Guide:
+    """Publish a guide in review (or a pending change, onto its live guide). Returns the live guide.
+
+    ``version`` is the ``version_token`` of the content the reviewer's screen showed; when it
+    no longer matches, nothing is published.
+    """
     guide = _lock(guide)
-    _require_status(guide, Status.IN_REVIEW)
-    if is_own_change(guide, user) and not settings.KB_ALLOW_SELF_PUBLISH:
-        raise PermissionDenied(_("Another reviewer must publish a change you made yourself."))
+    _check("publish", guide, user)
+    if version is not None and version != version_token(guide):
+        raise WorkflowError(str(CHANGED_SINCE_OPENED))
     now = timezone.now()
     pending_copy_id = guide.pk if guide.is_pending_copy else None
     if guide.is_pending_copy:
@@ -183,7 +386,7 @@ def guide_publish(*, guide: Guide, user, note: str = "") -> Guide:
             raise WorkflowError(_("The guide this change belongs to is no longer published."))
         _check_no_conflict(guide, target)
         apply_snapshot(target, snapshot(guide))
-        target.updated_by = guide.updated_by
+        target.updated_by = guide.updated_by or target.updated_by
         target.submitted_by = guide.submitted_by
         target.content_updated_at = now
         target.save()
@@ -206,6 +409,7 @@ def guide_publish(*, guide: Guide, user, note: str = "") -> Guide:
         note=(note or "").strip()[:300],
         data=snapshot(target),
     )
+    images.revision_link_images(revision=revision)
     from kb.services import corrections  # corrections uses this module
 
     corrections.on_guide_published(guide=target, pending_copy_id=pending_copy_id, revision=revision)
@@ -224,9 +428,8 @@ def guide_publish(*, guide: Guide, user, note: str = "") -> Guide:
 
 @transaction.atomic
 def guide_archive(*, guide: Guide, user, reason: str = "") -> Guide:
-    _require(user, PERM_PUBLISH)
     guide = _lock(guide)
-    _require_status(guide, Status.PUBLISHED)
+    _check("archive", guide, user)
     for copy in guide.pending_versions.all():
         _record(guide, Action.DISCARDED, user, note=_("Discarded because the guide was archived."))
         copy.delete()
@@ -247,15 +450,10 @@ def guide_archive(*, guide: Guide, user, reason: str = "") -> Guide:
 @transaction.atomic
 def guide_return_to_draft(*, guide: Guide, user, reason: str) -> Guide:
     """Take a published or archived guide back to draft, off the public site."""
-    _require(user, PERM_PUBLISH)
     guide = _lock(guide)
-    _require_status(guide, Status.PUBLISHED, Status.ARCHIVED)
-    if guide.is_pending_copy:
-        raise WorkflowError(_("A pending change is already a draft."))
+    _check("unpublish", guide, user)
     if not (reason or "").strip():
         raise WorkflowError(_("Say why the guide goes back to draft."))
-    if guide.pending_versions.exists():
-        raise WorkflowError(_("Publish or discard the pending change first."))
     previous = guide.status
     guide.status = Status.DRAFT
     guide.review_note = reason.strip()
@@ -268,10 +466,8 @@ def guide_return_to_draft(*, guide: Guide, user, reason: str) -> Guide:
 @transaction.atomic
 def guide_discard_change(*, guide: Guide, user, reason: str = "") -> Guide:
     """Delete a pending copy; the live guide is untouched. Returns the live guide."""
-    _require(user, PERM_CHANGE)
     guide = _lock(guide)
-    if not guide.is_pending_copy:
-        raise WorkflowError(_("Only a pending change can be discarded."))
+    _check("discard", guide, user)
     live = guide.draft_of
     _record(guide, Action.DISCARDED, user, note=reason)
     guide.delete()
@@ -281,15 +477,15 @@ def guide_discard_change(*, guide: Guide, user, reason: str = "") -> Guide:
 @transaction.atomic
 def guide_verify(*, guide: Guide, user, note: str = "") -> Guide:
     """Record that an editor checked the published guide against the carrier's pages today."""
-    _require(user, PERM_VERIFY)
     guide = _lock(guide)
-    _require_status(guide, Status.PUBLISHED)
+    _check("verify", guide, user)
     now = timezone.now()
     guide.last_verified_at, guide.last_verified_by = now, user
     Guide.objects.filter(pk=guide.pk).update(
         last_verified_at=now, last_verified_by=user, verification_due_at=guide.reverify_due_at
     )
     _record(guide, Action.VERIFIED, user, note=note)
+    sourcewatch.baselines_accept(guide=guide)
     hooks.guide_visibility_changed(guide)
     return guide
 
@@ -297,11 +493,8 @@ def guide_verify(*, guide: Guide, user, note: str = "") -> Guide:
 @transaction.atomic
 def guide_revert(*, revision: GuideRevision, user) -> Guide:
     """Put an old revision back as a new pending change of its guide, for review."""
-    _require(user, PERM_CHANGE)
-    live = Guide.objects.select_for_update().get(pk=revision.guide_id)
-    _require_status(live, Status.PUBLISHED)
-    if live.pending_versions.exists():
-        raise WorkflowError(_("Publish or discard the pending change first."))
+    live = _lock(revision.guide)
+    _check("revert", live, user)
     copy = Guide(draft_of=live, status=Status.DRAFT, created_by=user, updated_by=user)
     apply_snapshot(copy, revision.data)
     _record(
@@ -311,3 +504,23 @@ def guide_revert(*, revision: GuideRevision, user) -> Guide:
         note=_("From revision %(number)s") % {"number": revision.number},
     )
     return copy
+
+
+SERVICES = {
+    "submit": lambda guide, user, data: guide_submit(guide=guide, user=user, note=data["note"]),
+    "publish": lambda guide, user, data: guide_publish(
+        guide=guide, user=user, note=data["note"], version=data["version"]
+    ),
+    "reject": lambda guide, user, data: guide_reject(guide=guide, user=user, reason=data["reason"]),
+    "edit": lambda guide, user, data: guide_start_change(guide=guide, user=user),
+    "verify": lambda guide, user, data: guide_verify(guide=guide, user=user, note=data["note"]),
+    "archive": lambda guide, user, data: guide_archive(
+        guide=guide, user=user, reason=data["reason"]
+    ),
+    "unpublish": lambda guide, user, data: guide_return_to_draft(
+        guide=guide, user=user, reason=data["reason"]
+    ),
+    "discard": lambda guide, user, data: guide_discard_change(
+        guide=guide, user=user, reason=data["reason"]
+    ),
+}

@@ -4,6 +4,7 @@ import json
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse, translate_url
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -100,8 +101,54 @@ def absolute_url(context, path):
     return request.build_absolute_uri(path) if request is not None else path
 
 
-@register.inclusion_tag("kb/_search_box.html")
-def search_box(place="header", query=""):
+# Reader-independent fragments (the empty search box, the unanswered "did this work?" form),
+# rendered once per process and language instead of on every page render.
+_fragments: dict[tuple, str] = {}
+
+
+def _fragment(key: tuple, render) -> str:
+    key = (*key, get_language())
+    html = _fragments.get(key)
+    if html is None:
+        html = _fragments[key] = mark_safe(render())  # noqa: S308 - rendered by our templates
+    return html
+
+
+def clear_fragments() -> None:
+    _fragments.clear()
+
+
+def warm_fragments() -> None:
+    """Render the fragments of the active language (gunicorn's master, before the fork)."""
+    from kb.views.public_forms import FeedbackForm
+
+    search_box("header")
+    feedback_fields(FeedbackForm())
+
+
+def _render_search_box(place, query):
     from kb.views.public_forms import SearchBoxForm
 
-    return {"form": SearchBoxForm(place=place, initial={"q": query})}
+    return render_to_string(
+        "kb/_search_box.html", {"form": SearchBoxForm(place=place, initial={"q": query})}
+    )
+
+
+@register.simple_tag
+def search_box(place="header", query=""):
+    """The search form; what a reader typed is only ever in an uncached render."""
+    if query:
+        return mark_safe(_render_search_box(place, query))  # noqa: S308 - escaped by the template
+    return _fragment(("search_box", place), lambda: _render_search_box(place, ""))
+
+
+@register.simple_tag
+def feedback_fields(form):
+    """The fields and buttons of the "did this work?" form; unanswered it is the same for
+    every reader and every guide."""
+    if form.is_bound or form.initial:
+        return mark_safe(render_to_string("kb/_feedback_fields.html", {"form": form}))  # noqa: S308
+    return _fragment(
+        ("feedback_fields",),
+        lambda: render_to_string("kb/_feedback_fields.html", {"form": form}),
+    )

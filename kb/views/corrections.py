@@ -3,7 +3,6 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -55,15 +54,6 @@ def correction_form(request, slug, position=None):
                     client_hash=ratelimit.client_hash(request),
                     flags=form.spam_flags(),
                 )
-            except corrections.RateLimited:
-                form.add_error(
-                    None,
-                    _(
-                        "You have sent several corrections in a short time. Please try again "
-                        "in an hour; what you typed is still here."
-                    ),
-                )
-                status = 429
             except corrections.CorrectionError as exc:
                 form.add_error(None, str(exc))
                 status = 400

@@ -5,6 +5,7 @@ import logging
 
 from django.conf import settings
 from django.http import HttpResponseNotFound, HttpResponseServerError
+from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import get_language
 
@@ -38,3 +39,9 @@ def server_error(request):
         logger.exception("the 500 page could not be rendered")
         body = FALLBACK_500
     return HttpResponseServerError(body)
+
+
+def login_locked(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out sign-in: 429, in the admin's look and language."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return render(request, "kb/lockout.html", {"cooloff_minutes": minutes}, status=429)

@@ -94,5 +94,16 @@ class CarrierGuidesFeed(LatestGuidesFeed):
         return _latest_guides(get_language(), carrier=obj)
 
 
-site_feed = cached_page(LatestGuidesFeed())
-carrier_feed = cached_page(CarrierGuidesFeed())
+def _listing_guides(feed):
+    """A feed view whose page lists published guides (tag ``guides``)."""
+
+    def view(request, *args, **kwargs):
+        response = feed(request, *args, **kwargs)
+        response.kb_tags = ("guides",)
+        return response
+
+    return view
+
+
+site_feed = cached_page(_listing_guides(LatestGuidesFeed()))
+carrier_feed = cached_page(_listing_guides(CarrierGuidesFeed()))

@@ -1,25 +1,37 @@
-"""Whole-page caching for the public pages, keyed on the content version.
+"""Whole-page caching for the public pages: in each process, and shared behind it.
 
-A page is rendered once per content version (kb/caching.py) and kept in the memory of the
-process that rendered it. Any publish, archive, verification or catalogue edit moves the version
-on, so the next request in every process renders afresh: nothing stale is ever served, and old
-entries simply fall out of use.
+A page is looked up in this process's memory, then in the shared page cache (``CACHES["pages"]``:
+a database table on one machine, Redis on several), and rendered only when neither holds a
+current copy. Whatever one worker renders, every worker and every instance can serve.
 
-Reading the version is the only shared look-up per request, so it is kept cheap:
+Invalidation is per page. A page records the tags of what it shows (``kb.caching``): every page
+the catalogue (``catalogue``); a guide page ``guide:<pk>`` of the guide and of each translation
+it links; a carrier page ``carrier:<pk>`` and ``countrywide:<country>``; a country page
+``country:<pk>``; a task page ``task:<pk>``; the home page, the site feed and the sitemap
+``guides`` (any published guide). A change bumps the tags it touches (``kb.services.hooks``),
+and a cached page is served only while each of its tags still has the version it was rendered
+with. Publishing one guide thus leaves every other guide's page cached.
 
-- Redis: one GET with a client kept per process and thread (Django's cache API builds a client
-  for every call, which cost more than the rest of a cached answer).
-- The database cache on SQLite (one machine): reading it would open a database connection for
-  every request. Instead each process keeps one private SQLite connection and asks it for
-  ``PRAGMA data_version``, which changes whenever anything is committed to the database by any
-  connection; while it has not changed, the version read last is still the current one.
-- Any other cache: Django's cache API.
+Nothing stale is stored either: the content version (``kb.caching.content_version``, bumped
+after every change, before the tags) is read before a page is rendered and again with its tags
+afterwards; if it moved in between, the page is served but not kept.
 
+Reading the tag versions is the only shared look-up for a page this process holds:
+
+- Redis: one MGET with a client kept per process and thread.
+- The database cache on SQLite (one machine): versions are remembered per process while
+  ``PRAGMA data_version`` on a private connection says nothing was committed to the database
+  since; after a commit they are read again (one query, with the content version).
+- Any other cache: Django's cache API (``get_many``).
+
+Pages are kept gzipped and sent as they are to readers whose browser accepts gzip (every
+browser): the shared cache holds a quarter of the bytes and nothing is compressed per request.
 Answers carry a weak ETag (a hash of the page) and, where the view gives one, Last-Modified;
-a matching conditional GET is answered with 304 without rendering. Cached pages hold nothing
-specific to a reader (no CSRF token, no messages), so every reader gets the same bytes.
+a matching conditional GET is answered with 304. Cached pages hold nothing specific to a
+reader (no CSRF token, no messages), so every reader gets the same bytes.
 """
 
+import gzip
 import hashlib
 import logging
 import os
@@ -35,7 +47,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router
 from django.http import HttpResponse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
 
@@ -43,13 +55,19 @@ from kb import caching
 
 logger = logging.getLogger(__name__)
 
-_pages = LocMemCache(
+CONTENT = caching.VERSION_KEY  # read with the tags, from the same snapshot
+
+local = LocMemCache(
     "kb-public-pages",
     {
         "TIMEOUT": settings.KB_PAGE_CACHE_SECONDS,
-        "OPTIONS": {"MAX_ENTRIES": 500, "CULL_FREQUENCY": 4},
+        "OPTIONS": {"MAX_ENTRIES": settings.KB_LOCAL_PAGE_CACHE_ENTRIES, "CULL_FREQUENCY": 4},
     },
 )
+
+
+def shared():
+    return caches["pages"]
 
 
 class CommitWatch:
@@ -68,46 +86,73 @@ class CommitWatch:
 
     def remembered(self, path: str, fetch):
         """``fetch()``'s last answer while nothing was committed to ``path``, else a new one."""
+
+        def use(memo):
+            if "value" not in memo:
+                memo["value"] = fetch()
+            return memo["value"]
+
+        return self.memo(path, use)
+
+    def memo(self, path: str, use):
+        """``use(memo)`` with a dict that is emptied whenever something was committed."""
         state = self._local
         if getattr(state, "pid", None) != os.getpid() or state.path != path:
-            state.pid, state.path, state.data_version, state.value = os.getpid(), path, None, None
+            state.pid, state.path, state.data_version = os.getpid(), path, None
             state.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         data_version = state.db.execute("PRAGMA data_version").fetchone()[0]
         now = time.monotonic()
-        if (
-            data_version != state.data_version
-            or state.value is None
-            or now - state.fetched_at > self.max_age
-        ):
+        if data_version != state.data_version or now - state.fetched_at > self.max_age:
             # Read before fetching: a commit in between is seen on the next request.
-            state.data_version, state.fetched_at = data_version, now
-            state.value = fetch()
-        return state.value
+            state.data_version, state.fetched_at, state.memo = data_version, now, {}
+        return use(state.memo)
 
 
 _commits = CommitWatch()
 
 
-class RedisVersion:
-    """The content version read straight from Django's Redis cache with a kept client."""
+class RedisTags:
+    """Tag versions read straight from Django's Redis cache with a kept client."""
 
     def __init__(self):
         self._local = threading.local()
 
-    def get(self, backend) -> int:
+    def get(self, backend, names: list[str]) -> dict[str, int]:
         state = self._local
         if getattr(state, "backend", None) is not backend or state.pid != os.getpid():
-            key = backend.make_and_validate_key(caching.VERSION_KEY)
-            state.client = backend._cache.get_client(key)
+            state.client = backend._cache.get_client(CONTENT)
             state.loads = backend._cache._serializer.loads
-            state.key, state.backend, state.pid = key, backend, os.getpid()
-        raw = state.client.get(state.key)
-        if raw is None:
-            return caching.content_version()  # creates it
-        return int(state.loads(raw))
+            state.keys = {}
+            state.backend, state.pid = backend, os.getpid()
+        keys = state.keys
+        raw = state.client.mget(
+            [keys.get(n) or keys.setdefault(n, backend.make_and_validate_key(n)) for n in names]
+        )
+        if None in raw:
+            return _versions(names)  # creates the missing ones
+        return {n: int(state.loads(value)) for n, value in zip(names, raw, strict=True)}
 
 
-_redis = RedisVersion()
+_redis = RedisTags()
+
+
+def _versions(names: list[str]) -> dict[str, int]:
+    """``names`` are cache keys (the content version and ``kb:tag:...``): one read for all,
+    creating those that do not exist yet."""
+    backend = caches["default"]
+    versions = backend.get_many(names)
+    missing = [name for name in names if versions.get(name) is None]
+    if missing:
+        # A fresh value that never repeats an older one, even after the cache is cleared.
+        fresh = dict.fromkeys(missing, time.time_ns() // 1000)
+        if hasattr(backend, "add_many"):
+            added = backend.add_many(fresh, timeout=None)
+        else:
+            added = {name for name in missing if backend.add(name, fresh[name], timeout=None)}
+        versions.update((name, fresh[name]) for name in added)
+        if len(added) < len(missing):  # another process made them first
+            versions.update(backend.get_many([n for n in missing if n not in added]))
+    return {name: int(versions[name]) for name in names}
 
 
 def _sqlite_cache_file(backend) -> str | None:
@@ -121,52 +166,92 @@ def _sqlite_cache_file(backend) -> str | None:
     return str(connection.settings_dict["NAME"])
 
 
-def content_version() -> int:
+def current(names: list[str]) -> dict[str, int]:
+    """The versions of cache keys ``names`` (the content version and tag keys), from one
+    snapshot of the cache."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         try:
-            return _redis.get(backend)
+            return _redis.get(backend, names)
         except AttributeError:  # Django's Redis backend changed shape: use its public API
-            return caching.content_version()
+            return _versions(names)
     if isinstance(backend, DatabaseCache):
         path = _sqlite_cache_file(backend)
         if path is not None:
-            return _commits.remembered(path, caching.content_version)
-    return caching.content_version()
+            return _commits.memo(path, lambda memo: _remembered(memo, names))
+    return _versions(names)
+
+
+def _remembered(memo: dict, names: list[str]) -> dict[str, int]:
+    missing = [n for n in names if n not in memo]
+    if missing:
+        fetched = _versions([*missing, CONTENT])
+        if CONTENT in memo and fetched[CONTENT] != memo[CONTENT]:
+            memo.clear()  # a commit since the memo was filled: keep one snapshot
+        memo.update(fetched)
+    return {n: memo[n] for n in names}
+
+
+def content_version() -> int:
+    return current([CONTENT])[CONTENT]
 
 
 def clear() -> None:
-    _pages.clear()
+    """Drop every cached page, in this process and in the shared cache."""
+    local.clear()
+    try:
+        shared().clear()
+    except Exception as exc:
+        logger.warning("shared page cache not cleared: %s", type(exc).__name__)
 
 
-def _key(version: int, request) -> str:
+def _key(request, query: tuple[str, ...]) -> str:
     raw = f"{request.scheme}|{request.get_host()}|{get_language()}|{request.path}"
-    return f"{version}:{hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()}"
+    if query:
+        raw += "?" + "&".join(f"{name}={request.GET.get(name, '')}" for name in query)
+    return "page:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
 
 
-def _entry_from(response) -> dict:
+def _tag_keys(tags) -> list[str]:
+    return [caching.TAG_KEY + tag for tag in sorted({caching.CATALOGUE, *tags})]
+
+
+def _entry_from(response, versions: dict[str, int]) -> dict:
     if hasattr(response, "render") and not getattr(response, "is_rendered", True):
         response.render()
     body = response.content
     last_modified = getattr(response, "kb_last_modified", None)
     return {
-        "body": body,
-        "content_type": response["Content-Type"],
+        "gz": gzip.compress(body, 6, mtime=0),
         "etag": 'W/"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20] + '"',
+        "content_type": response["Content-Type"],
         "last_modified": int(last_modified.timestamp()) if last_modified else None,
         "meta": getattr(response, "kb_meta", {}),
         "headers": {name: response[name] for name in ("X-Robots-Tag",) if name in response},
+        "versions": versions,
     }
 
 
-def _answer(request, entry: dict, *, cache_hit: bool):
+def _is_current(entry) -> bool:
+    versions = entry["versions"]
+    return current(list(versions)) == versions
+
+
+def _answer(request, entry: dict, *, source: str):
     response = None
     if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
         response = get_conditional_response(
             request, etag=entry["etag"], last_modified=entry["last_modified"]
         )
     if response is None:
-        response = HttpResponse(entry["body"], content_type=entry["content_type"])
+        if "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", ""):
+            response = HttpResponse(entry["gz"], content_type=entry["content_type"])
+            response["Content-Encoding"] = "gzip"
+        else:
+            response = HttpResponse(
+                gzip.decompress(entry["gz"]), content_type=entry["content_type"]
+            )
+    patch_vary_headers(response, ("Accept-Encoding",))
     response["ETag"] = entry["etag"]
     if entry["last_modified"]:
         response["Last-Modified"] = http_date(entry["last_modified"])
@@ -175,40 +260,92 @@ def _answer(request, entry: dict, *, cache_hit: bool):
     # Browsers and proxies may keep the page but must ask again (a 304 is small), so that a
     # published change is seen at once.
     patch_cache_control(response, no_cache=True)
-    response["X-Page-Cache"] = "hit" if cache_hit else "miss"
+    response["X-Page-Cache"] = source
     return response
 
 
-def cached_page(view=None, *, served=None):
-    """Serve a public GET view from the page cache, with conditional GET.
+def _lookup(key: str):
+    """(entry, where) from this process or the shared cache, if current."""
+    entry = local.get(key)
+    if entry is not None and _is_current(entry):
+        return entry, "hit"
+    entry = shared().get(key)
+    if entry is not None and _is_current(entry):
+        local.set(key, entry, timeout=_local_timeout(entry))
+        return entry, "shared"
+    return None, "miss"
 
-    ``served(request, meta)``, if given, is called for every page answered (200 or 304) with
-    the ``kb_meta`` the view set when it rendered the page.
+
+def _local_timeout(entry) -> int:
+    return min(settings.KB_PAGE_CACHE_SECONDS, entry.get("timeout") or 10**9)
+
+
+def _store(key: str, response, before: int | None) -> dict:
+    """The entry for ``response``; kept in both caches unless the content version moved since
+    ``before`` (read before the view ran) or the cache is unreachable."""
+    names = [CONTENT, *_tag_keys(getattr(response, "kb_tags", ()))]
+    entry = _entry_from(response, {})
+    if before is None:
+        return entry
+    try:
+        after = current(names)
+        if after[CONTENT] != before:
+            return entry
+        entry["versions"] = {n: after[n] for n in names if n != CONTENT}
+        entry["timeout"] = min(
+            settings.KB_SHARED_PAGE_CACHE_SECONDS,
+            getattr(response, "kb_fresh_for", None) or settings.KB_SHARED_PAGE_CACHE_SECONDS,
+        )
+        shared().set(key, entry, timeout=entry["timeout"])
+        local.set(key, entry, timeout=_local_timeout(entry))
+    except Exception as exc:
+        logger.warning("page not cached: cache unavailable (%s)", type(exc).__name__)
+    return entry
+
+
+def render_and_store(view, request, key, *args, **kwargs):
+    """Render the page into both caches (publish-time rendering); the response."""
+    before = content_version()
+    response = view(request, *args, **kwargs)
+    if response.status_code == 200 and not response.streaming:
+        _store(key, response, before)
+    return response
+
+
+def cached_page(view=None, *, served=None, query=()):
+    """Serve a public GET view from the page caches, with conditional GET.
+
+    The view says what the page shows with ``response.kb_tags`` (``catalogue`` is implied) and
+    may bound how long it stays right with ``response.kb_fresh_for`` (seconds). ``query`` names
+    the query-string parameters the page depends on (all others are ignored, so that tracking
+    parameters neither split the cache nor reach the page). ``served(request, meta)``, if given,
+    is called for every page answered (200 or 304) with the ``kb_meta`` the view set.
     """
     if view is None:
-        return lambda view: cached_page(view, served=served)
+        return lambda view: cached_page(view, served=served, query=query)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
+        key = _key(request, query)
         try:
-            key = _key(content_version(), request)
-        except Exception as exc:  # the shared cache is down: serve uncached, never fail
+            entry, source = _lookup(key)
+            before = content_version() if entry is None else None
+        except Exception as exc:  # the cache is down: serve uncached, never fail
             logger.warning("page cache unavailable: %s", type(exc).__name__)
-            key = None
-        entry = _pages.get(key) if key else None
-        cache_hit = entry is not None
+            entry, source, before = None, "miss", None
         if entry is None:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming:
                 return response
-            entry = _entry_from(response)
-            if key:
-                _pages.set(key, entry)
-        response = _answer(request, entry, cache_hit=cache_hit)
+            entry = _store(key, response, before)
+        response = _answer(request, entry, source=source)
         if served is not None and request.method == "GET":
             served(request, entry["meta"])
         return response
 
+    wrapper.kb_render_and_store = lambda request, *a, **kw: render_and_store(
+        view, request, _key(request, query), *a, **kw
+    )
     return wrapper

@@ -6,11 +6,14 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import DatabaseError
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +23,8 @@ from django.views.decorators.http import require_http_methods
 from kb import ratelimit
 from kb.chooser import chosen_guide
 from kb.forms.chooser import ChooserForm
-from kb.models import Carrier, Country, Guide, GuideRevision, PlanType, Task
-from kb.services import feedback
+from kb.models import Carrier, Country, Guide, GuideRevision, PlanType, Problem, Source, Step, Task
+from kb.services import feedback, sourcewatch
 from kb.templatetags.kb_public import alternates_for_guide
 from kb.views import seo
 from kb.views.pagecache import cached_page
@@ -55,26 +58,66 @@ def _plan_order(guide):
     return list(PlanType.values).index(guide.plan_type)
 
 
-def _page(request, template, context, *, status=200, last_modified=None, meta=None):
+def _page(
+    request, template, context, *, tags, status=200, last_modified=None, meta=None, fresh_for=None
+):
+    """A cached public page; ``tags`` name what it shows (kb/views/pagecache.py)."""
     context["cached_page"] = True
     response = render(request, template, context, status=status)
+    response.kb_tags = tags
     response.kb_last_modified = last_modified
     response.kb_meta = meta or {}
+    response.kb_fresh_for = fresh_for
     return response
+
+
+#: Carriers shown per country on the home and task pages; the country page lists them all,
+#: a page at a time.
+TOP_CARRIERS = 12
+CARRIERS_PER_PAGE = 120
+
+
+def _published_here(language):
+    return Q(
+        guides__status=Guide.Status.PUBLISHED,
+        guides__draft_of__isnull=True,
+        guides__language=language,
+    )
+
+
+def _countries_with_top_carriers(language, limit=TOP_CARRIERS):
+    """Every country with its ``limit`` carriers with the most guides in ``language`` (then by
+    name) as ``top_carriers``, and how many carriers it has as ``carrier_total``: two queries,
+    however many carriers there are."""
+    ranked = (
+        Carrier.objects.annotate(
+            guide_count=Count("guides", filter=_published_here(language)),
+            rank=Window(
+                RowNumber(),
+                partition_by=F("country_id"),
+                order_by=(F("guide_count").desc(), F("name").asc(), F("pk").asc()),
+            ),
+        )
+        .filter(rank__lte=limit)
+        .order_by("country_id", "rank")
+    )
+    by_country = {}
+    for carrier in ranked:
+        by_country.setdefault(carrier.country_id, []).append(carrier)
+    countries = list(Country.objects.annotate(carrier_total=Count("carriers")))
+    for country in countries:
+        country.top_carriers = by_country.get(country.pk, [])
+    return countries
 
 
 @cached_page
 def home(request):
     language = get_language()
-    published_here = Q(guides__status=Guide.Status.PUBLISHED, guides__draft_of__isnull=True)
-    carriers = Carrier.objects.annotate(
-        guide_count=Count("guides", filter=published_here & Q(guides__language=language))
-    ).order_by("name")
-    countries = Country.objects.prefetch_related(Prefetch("carriers", queryset=carriers))
+    countries = _countries_with_top_carriers(language)
     recent = _published().filter(language=language).order_by("-content_updated_at")[:6]
     verified = (
         _published()
-        .filter(language=language, last_verified_at__isnull=False)
+        .filter(language=language, verification_due_at__gte=timezone.now())
         .order_by("-last_verified_at")[:6]
     )
     return _page(
@@ -103,23 +146,26 @@ def home(request):
                 }
             ),
         },
+        tags=("guides",),
     )
 
 
-@cached_page
+@cached_page(query=("page",))
 def country_detail(request, slug):
     language = get_language()
     country = get_object_or_404(Country, slug=slug)
     carriers = country.carriers.annotate(
-        guide_count=Count(
-            "guides",
-            filter=Q(
-                guides__status=Guide.Status.PUBLISHED,
-                guides__draft_of__isnull=True,
-                guides__language=language,
-            ),
-        )
-    ).order_by("name")
+        guide_count=Count("guides", filter=_published_here(language))
+    ).order_by("name", "pk")
+    pages = Paginator(carriers, CARRIERS_PER_PAGE)
+    number = request.GET.get("page")
+    if number is not None:
+        # Only real page numbers are rendered (and cached); anything else goes to one.
+        wanted = pages.get_page(number).number
+        if str(wanted) != number or wanted == 1:
+            target = country.get_absolute_url()
+            return HttpResponseRedirect(target if wanted == 1 else f"{target}?page={wanted}")
+    page = pages.get_page(number)
     guides = _in_reader_language(
         _published().filter(country=country, carrier__isnull=True).order_by("task__position"),
         language,
@@ -135,12 +181,18 @@ def country_detail(request, slug):
             )
             % {"country": country.display_name},
             "country": country,
-            "carriers": carriers,
+            "carriers": page.object_list,
+            "page": page,
             "guides": guides,
-            "chooser": ChooserForm(carriers=country.carriers.order_by("name")),
+            "chooser": ChooserForm(
+                carriers=country.carriers.filter(
+                    pk__in=[carrier.pk for carrier in page.object_list]
+                ).order_by("name")
+            ),
             "crumbs": crumbs,
             "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
         },
+        tags=(f"country:{country.pk}",),
     )
 
 
@@ -191,6 +243,7 @@ def carrier_detail(request, slug):
             "crumbs": crumbs,
             "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
         },
+        tags=(f"carrier:{carrier.pk}", f"countrywide:{carrier.country_id}"),
     )
 
 
@@ -198,7 +251,15 @@ def carrier_detail(request, slug):
 def task_detail(request, slug):
     language = get_language()
     task = get_object_or_404(Task, slug=slug)
-    guides = sorted(_in_reader_language(_published().filter(task=task), language), key=_plan_order)
+    country_list = _countries_with_top_carriers(language)
+    shown = [carrier.pk for country in country_list for carrier in country.top_carriers]
+    guides = sorted(
+        _in_reader_language(
+            _published().filter(Q(carrier_id__in=shown) | Q(carrier__isnull=True), task=task),
+            language,
+        ),
+        key=_plan_order,
+    )
     by_carrier, countrywide = {}, {}
     for guide in guides:
         if guide.carrier_id:
@@ -206,9 +267,9 @@ def task_detail(request, slug):
         else:
             countrywide.setdefault(guide.country_id, []).append(guide)
     countries = []
-    for country in Country.objects.prefetch_related("carriers"):
+    for country in country_list:
         rows = []
-        for carrier in country.carriers.all():
+        for carrier in country.top_carriers:
             variants = by_carrier.get(carrier.pk, [])
             request_url = None
             if not variants or all(guide.language != language for guide in variants):
@@ -233,6 +294,7 @@ def task_detail(request, slug):
             "crumbs": crumbs,
             "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
         },
+        tags=(f"task:{task.pk}", "guides"),  # which carriers lead depends on every guide
     )
 
 
@@ -282,25 +344,29 @@ def guide_detail(request, slug):
         _published()
         .select_related("last_verified_by")
         .prefetch_related(
-            "steps",
-            "problems",
-            "sources",
+            # Each ordered by its own columns: the models' default orderings start with the
+            # guide, which would join guide, country, carrier and task just to sort.
+            Prefetch("steps", queryset=Step.objects.order_by("position")),
+            Prefetch("problems", queryset=Problem.objects.order_by("position")),
+            Prefetch("sources", queryset=Source.objects.order_by("position", "id")),
             Prefetch(
                 "revisions",
                 queryset=GuideRevision.objects.only(
                     "id", "guide_id", "number", "created_at", "note"
-                ),
+                ).order_by("-number"),
             ),
         )
         .filter(slug=slug, language=language)
+        .annotate(being_rechecked=sourcewatch.being_rechecked())
+        .order_by()
         .first()
     )
     if guide is None:
         return _guide_missing(request, slug, language)
     siblings = list(
-        guide.translation_siblings().only(
-            "id", "slug", "language", "title", "content_updated_at", "translation_of_id"
-        )
+        guide.translation_siblings()
+        .only("id", "slug", "language", "title", "content_updated_at", "translation_of_id")
+        .order_by("language")
     )
     steps = list(guide.steps.all())
     for step in steps:
@@ -338,6 +404,7 @@ def guide_detail(request, slug):
             "verifier_name": verifier.first_name if verifier else "",
             "alternates": alternates_for_guide(guide, siblings),
             "related": related,
+            "contacts": _abroad_contacts(guide),
             "feedback_form": FeedbackForm(),
             "crumbs": crumbs,
             "structured_data": seo.graph(
@@ -346,9 +413,19 @@ def guide_detail(request, slug):
                 seo.faq_page(problems),
             ),
         },
+        tags=(f"guide:{guide.pk}", *(f"guide:{sibling.pk}" for sibling in siblings)),
         last_modified=max(changes) if changes else None,
         meta={"guide_id": guide.pk},
+        fresh_for=_until_stale(guide),
     )
+
+
+def _until_stale(guide):
+    """Seconds until a verified guide's page must say "may be out of date"."""
+    due = guide.reverify_due_at
+    if due is None:
+        return None
+    return max(1, int((due - timezone.now()).total_seconds()) + 1)
 
 
 def _guide_missing(request, slug, language):
@@ -404,6 +481,29 @@ def _channel(channel) -> dict:
         "cost": channel.tr("cost"),
         "works_from_abroad": channel.works_from_abroad,
     }
+
+
+def _abroad_contacts(guide) -> list[dict]:
+    """The channels that work from abroad for the guide's carrier (or, for a country-wide guide,
+    for every carrier in the country): international numbers first, then other phones, then
+    apps and websites."""
+    if guide.carrier_id:
+        carriers = [guide.carrier]
+        channels = [(guide.carrier, c) for c in guide.carrier.channels.all()]
+    else:
+        carriers = guide.country.carriers.prefetch_related("channels")
+        channels = [(carrier, c) for carrier in carriers for c in carrier.channels.all()]
+    rows = []
+    for carrier, channel in channels:
+        if not channel.works_from_abroad:
+            continue
+        row = _channel(channel)
+        row["carrier"] = "" if guide.carrier_id else carrier.name
+        rows.append(row)
+    rows.sort(
+        key=lambda row: (row["carrier"], not row["value"].startswith("+"), row["kind"] != "phone")
+    )
+    return rows
 
 
 # --- Readers' forms ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""robots.txt: crawl the guides, not the forms, search results or the admin."""
+"""robots.txt: crawl the guides, not the forms or search results. The admin is not named: a
+list of disallowed paths is the first place an attacker looks for it."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_safe
 def robots_txt(request):
     lines = ["User-agent: *"]
     for code, _name in settings.LANGUAGES:
-        for part in ("admin/", "search/", "corrections/"):
+        for part in ("search/", "corrections/"):
             lines.append(f"Disallow: /{code}/{part}")
         lines.append(f"Disallow: /{code}/guides/*/correction/")
         lines.append(f"Disallow: /{code}/guides/*/steps/")

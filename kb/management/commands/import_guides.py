@@ -28,6 +28,14 @@ class Command(BaseCommand):
             "--json", action="store_true", dest="as_json", help=_("Print the report as JSON.")
         )
         parser.add_argument(
+            "--background",
+            action="store_true",
+            help=_(
+                "Enqueue the import for the task worker (which must see the same files) and "
+                "return at once; the report is kept on the task in the admin."
+            ),
+        )
+        parser.add_argument(
             "--language",
             choices=[code for code, _label in Language.choices],
             help=_("Language of the articles (detected from the text when omitted)."),
@@ -38,12 +46,23 @@ class Command(BaseCommand):
         with translation.override("en"):
             return super().execute(*args, **options)
 
-    def handle(self, *args, paths, dry_run, as_json, language, **options):
+    def handle(self, *args, paths, dry_run, as_json, language, background=False, **options):
         self.verbosity = options["verbosity"]
         try:
             files = collect_files(paths)
         except SourcePathError as exc:
             raise CommandError(str(exc), returncode=2) from None
+        if background:
+            if dry_run:
+                raise CommandError(
+                    _("--background and --dry-run do not go together."), returncode=2
+                )
+            record = enqueue_import(files, language)
+            self.stdout.write(
+                _("%(count)d files: import enqueued as task #%(id)d.")
+                % {"count": len(files), "id": record.pk}
+            )
+            return
 
         reports = guides_import(paths=files, language=language, dry_run=dry_run)
 
@@ -111,6 +130,13 @@ class Command(BaseCommand):
         if dry_run:
             line += " " + _("Dry run: nothing was written.")
         return line
+
+
+def enqueue_import(files, language):
+    from kb import background, tasks
+
+    paths = [str(path.resolve()) for path in files]
+    return background.enqueue(tasks.guides_import, paths=paths, language=language)
 
 
 def _width(text: str) -> int:
