@@ -75,7 +75,7 @@ def test_the_readers_language_breaks_a_tie(cat):
 def test_country_aliases_are_recognised_by_search_and_the_importer_alike(cat):
     cat.gb.aliases = "UK\nBritain\n英國"
     cat.gb.save()
-    caching.bump_content_version()
+    caching.bump_tags([caching.CATALOGUE])
     lexicon = get_lexicon()
     named = analyze("UK 保号", lexicon, get_backend().known_terms).entities()
     assert ("country", "gb") in {(e.kind, e.slug) for e in named}
@@ -120,7 +120,7 @@ def test_search_only_spellings_find_the_carrier_but_never_show_on_its_page(clien
     carrier.search_aliases = "Verison\nVerizion"
     carrier.save()
     search_data.published(carrier, cat.tasks.cancel)
-    caching.bump_content_version()
+    caching.bump_tags([caching.CATALOGUE])
     assert top("verizion 注销", 1)[0][:2] == ("verizon", "cancel")
     with translation.override("zh-hans"):
         html = client.get(carrier.get_absolute_url()).content.decode()
