@@ -20,6 +20,7 @@ Figures: bench/results/scale-<database>-<time>.json and printed; bench/SCALE.md 
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -135,8 +136,9 @@ def main():
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     VAR.mkdir(parents=True, exist_ok=True)
-    label = "postgres" if options.database else "sqlite"
     database = options.database or f"sqlite:///{VAR / 'build-sqlite.sqlite3'}"
+    label = "postgres" if database.startswith("postgres") else "sqlite"
+    tag = hashlib.sha1(database.encode()).hexdigest()[:8]
     env = {
         **os.environ,
         "DJANGO_DEBUG": "0",
@@ -157,9 +159,13 @@ def main():
     env.pop("REDIS_URL", None)
     if options.redis_url:
         env["REDIS_URL"] = options.redis_url
-    result = {"database": label, "when": datetime.now(UTC).isoformat(timespec="seconds")}
+    result = {
+        "database": label,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_at_start": os.getloadavg(),
+    }
 
-    marker = VAR / f"built-{label}"
+    marker = VAR / f"built-{label}-{tag}"
     if not marker.exists():
         print("building the catalogue (once) ...", flush=True)
         started = time.monotonic()
@@ -169,7 +175,7 @@ def main():
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
     run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
 
-    urls_file = VAR / f"guides-{label}.txt"
+    urls_file = VAR / f"guides-{label}-{tag}.txt"
     if not urls_file.exists():
         out = run(
             [
@@ -184,7 +190,9 @@ def main():
             env,
         )
         paths = [line for line in out.splitlines() if line.startswith("/")]
-        urls_file.write_text("\n".join(random.Random(18).sample(paths, options.urls)) + "\n")
+        urls_file.write_text(
+            "\n".join(random.Random(18).sample(paths, min(options.urls, len(paths)))) + "\n"
+        )
     hot_file = VAR / f"hot-{label}.txt"
     hot_file.write_text("\n".join(urls_file.read_text().split()[:400]) + "\n")
 
@@ -287,6 +295,8 @@ def main():
         result["hot_after_publish"] = wrk(base + "/", seconds=10, paths=hot_file)
         result["hot_after_over_before"] = (
             result["hot_after_publish"]["rps"] / result["hot_before"]["rps"]
+            if result["hot_before"]["rps"]
+            else None
         )
         run([PYTHON, "manage.py", "shell", "-c", publish], env)
         result["search_after_publish"] = wrk(
@@ -324,6 +334,7 @@ def main():
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
 
+    result["load_average_at_end"] = os.getloadavg()
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"scale-{label}-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(result, indent=2))

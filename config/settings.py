@@ -25,6 +25,11 @@ if not SECRET_KEY:
             "DJANGO_SECRET_KEY is not set: set it, or set DJANGO_DEBUG=1 for local development"
         )
     SECRET_KEY = "django-insecure-development-key-never-use-in-production"
+elif not DEBUG and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is too short ({len(SECRET_KEY)} characters): use at least 50 random "
+        "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 # Older keys keep signed values (sessions, form timestamps) valid while a key is rotated.
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 
@@ -118,21 +123,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# A hung Redis costs one short timeout, then is not tried for KB_CACHE_RETRY_SECONDS (issue 15).
+_REDIS_TIMEOUT = float(env_str("KB_CACHE_SOCKET_TIMEOUT", "1"))
+_REDIS_OPTIONS = {"socket_connect_timeout": _REDIS_TIMEOUT, "socket_timeout": _REDIS_TIMEOUT}
+KB_CACHE_RETRY_SECONDS = float(env_str("KB_CACHE_RETRY_SECONDS", "10"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kb.cache_backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": _REDIS_OPTIONS,
         },
         # Rendered public pages, shared by every worker of every instance (kb/views/pagecache.py).
         "pages": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kb.cache_backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("KB_CACHE_PREFIX", "kb") + "-pages",
             "TIMEOUT": env_int("KB_SHARED_PAGE_CACHE_SECONDS", 7 * 24 * 3600),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": _REDIS_OPTIONS,
         },
     }
 else:
@@ -226,8 +235,11 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", _secure)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", _secure)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000 if _secure else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", _secure)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", _secure)
+# Opt-in (issue 15): both bind every subdomain, and preload outlives this site's own settings.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+# check --deploy recommends both; here they are the operator's decision, not a default.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", _secure):
     # Trust X-Forwarded-Proto only from the proxy in front (it must overwrite the header).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

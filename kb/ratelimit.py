@@ -95,11 +95,17 @@ def hit(
         strategy = "incr" if _uses_atomic_incr(cache) else "slots"
     try:
         if strategy == "incr":
-            return _hit_incr(cache, base, rate, timeout)
-        return _hit_slots(cache, base, rate, timeout)
+            allowed = _hit_incr(cache, base, rate, timeout)
+        else:
+            allowed = _hit_slots(cache, base, rate, timeout)
     except Exception as exc:  # an unreachable cache must not let a flood through
         logger.warning("rate limit %s: cache error %s", scope, type(exc).__name__)
         return on_error
+    # A cache that answers "not there" while it is down (kb.cache_backends) did not count.
+    if getattr(cache, "circuit_open", False):
+        logger.warning("rate limit %s: cache unavailable", scope)
+        return on_error
+    return allowed
 
 
 def _hit_incr(cache, base, rate, timeout) -> bool:

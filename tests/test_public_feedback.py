@@ -141,15 +141,17 @@ def test_feedback_is_rate_limited_per_connection(guide, monkeypatch):
     assert other_connection.status_code == 302
 
 
-def test_a_broken_cache_refuses_with_a_clear_429_not_a_500(guide, monkeypatch):
+def test_a_broken_cache_still_takes_the_answer(guide, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
     monkeypatch.setattr(feedback.ratelimit.default_cache, "get_many", broken)
     monkeypatch.setattr(feedback.ratelimit.default_cache, "add", broken)
-    response = reader().post(feedback_url(guide), {"helpful": "yes"})
-    assert response.status_code == 429
-    assert "请稍后再试" in response.content.decode()  # a zh-hans guide
+    monkeypatch.setattr(feedback.ratelimit.default_cache, "incr", broken)
+    client = reader()
+    for _ in range(3):
+        assert client.post(feedback_url(guide), {"helpful": "yes"}).status_code == 302
+    assert GuideFeedback.objects.count() == 1  # still one answer per reader
 
 
 def test_a_database_error_is_a_clear_503_not_a_500(guide, monkeypatch):

@@ -62,6 +62,43 @@ def test_debug_off_without_secret_key_fails_with_one_clear_line(tmp_path):
     assert "DJANGO_SECRET_KEY" in lines[0]
 
 
+def test_debug_off_with_a_short_secret_key_fails_with_one_clear_line(tmp_path):
+    result = _manage(
+        "check",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 49,
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "DJANGO_SECRET_KEY is too short (49 characters)" in lines[0]
+
+
+def test_hsts_subdomains_and_preload_are_opt_in(tmp_path):
+    probe = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps([settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS,"
+        " settings.SECURE_HSTS_PRELOAD]))"
+    )
+    common = {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": PROD_KEY,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+    }
+    default = _run(probe, **common)
+    assert default.returncode == 0, default.stderr
+    assert json.loads(default.stdout) == [31536000, False, False]
+    opted = _run(
+        probe,
+        **common,
+        DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="1",
+        DJANGO_SECURE_HSTS_PRELOAD="1",
+    )
+    assert json.loads(opted.stdout) == [31536000, True, True]
+
+
 def test_debug_on_works_without_secret_key(tmp_path):
     result = _run(
         SETTINGS_PROBE,
@@ -98,7 +135,7 @@ def test_database_and_cache_come_from_the_environment(tmp_path):
     assert postgres.returncode == 0, postgres.stderr
     probe = json.loads(postgres.stdout)
     assert probe["engine"] == "django.db.backends.postgresql"
-    assert probe["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert probe["cache"] == "kb.cache_backends.ResilientRedisCache"
 
 
 def test_a_bad_boolean_is_a_clear_error(tmp_path):

@@ -629,26 +629,29 @@ def compare_revisions(old: dict, new: dict) -> dict:
                 }
             )
 
-    def children(key, names):
+    def children(key, names, model):
         rows = []
         before, after = old.get(key, []), new.get(key, [])
         for index in range(max(len(before), len(after))):
             a = before[index] if index < len(before) else {}
             b = after[index] if index < len(after) else {}
             diffs = [
-                {"name": name, "diff": char_diff_html(a.get(name) or "", b.get(name) or "")}
+                {
+                    "name": model._meta.get_field(name).verbose_name,
+                    "diff": char_diff_html(a.get(name) or "", b.get(name) or ""),
+                }
                 for name in names
                 if (a.get(name) or "") != (b.get(name) or "")
             ]
             if diffs:
-                status = "added" if not a else "removed" if not b else "changed"
+                status = _("added") if not a else _("removed") if not b else _("changed")
                 rows.append({"position": index + 1, "status": status, "diffs": diffs})
         return rows
 
     return {
         "fields": fields,
-        "steps": children("steps", STEP_FIELDS),
-        "problems": children("problems", PROBLEM_FIELDS),
+        "steps": children("steps", STEP_FIELDS, Step),
+        "problems": children("problems", PROBLEM_FIELDS, Problem),
         "unchanged": not fields
         and old.get("steps") == new.get("steps")
         and old.get("problems") == new.get("problems"),
@@ -657,11 +660,19 @@ def compare_revisions(old: dict, new: dict) -> dict:
 
 @admin.register(GuideEvent)
 class GuideEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "guide", "action", "actor", "from_status", "to_status", "note")
+    list_display = ("at", "guide", "action", "actor", "from_label", "to_label", "note")
     list_filter = ("action",)
     list_select_related = ("guide", "actor")
     search_fields = ("guide__title", "note")
     date_hierarchy = "at"
+
+    @admin.display(description=_("from"), ordering="from_status")
+    def from_label(self, obj):
+        return _status_label(obj.from_status)
+
+    @admin.display(description=_("to"), ordering="to_status")
+    def to_label(self, obj):
+        return _status_label(obj.to_status)
 
     def has_add_permission(self, request):
         return False
@@ -671,6 +682,10 @@ class GuideEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _status_label(code: str) -> str:
+    return Status(code).label if code in Status.values else (code or "—")
 
 
 # --- the editorial dashboard ------------------------------------------------------------------

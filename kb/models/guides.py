@@ -58,7 +58,7 @@ class GuideQuerySet(models.QuerySet):
         )
 
 
-def _staff_member():
+def _staff_member(verbose_name):
     """Who did something to a guide; kept as history, so the row survives the account."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -67,6 +67,7 @@ def _staff_member():
         blank=True,
         related_name="+",
         editable=False,
+        verbose_name=verbose_name,
     )
 
 
@@ -190,9 +191,9 @@ class Guide(models.Model):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    created_by = _staff_member()
-    updated_by = _staff_member()
-    submitted_by = _staff_member()
+    created_by = _staff_member(_("created by"))
+    updated_by = _staff_member(_("last edited by"))
+    submitted_by = _staff_member(_("submitted by"))
 
     origin_file = models.CharField(_("imported from"), max_length=500, blank=True, editable=False)
     origin_hash = models.CharField(_("source hash"), max_length=64, blank=True, editable=False)

@@ -5,6 +5,7 @@ touches, so every other page stays cached.
 """
 
 import logging
+import time
 
 from django.db import transaction
 from django.db.models import Q
@@ -14,16 +15,28 @@ from kb import caching
 logger = logging.getLogger(__name__)
 
 
+BUMP_RETRY_DELAYS = (0.1, 0.5)
+
+
 def _bump(tags) -> None:
     # The content version first, then the tags: a page rendered while they move is then never
     # stored with the new tag versions and the old content (see pagecache).
-    # The page caches live in the cache service: if it is down there is nothing cached to drop,
-    # and an editorial change must not fail because of it.
-    try:
-        caching.bump_content_version()
-        caching.bump_tags(tags)
-    except Exception as exc:
-        logger.warning("page caches not dropped: cache unreachable (%s)", type(exc).__name__)
+    # An editorial change must not fail because the cache is down; the bump is retried, and if
+    # it still fails this process drops the pages it holds (the shared ones are checked against
+    # versions that the cache, once back, no longer vouches for: see kb.cache_backends).
+    for delay in (*BUMP_RETRY_DELAYS, None):
+        try:
+            caching.bump_content_version()
+            caching.bump_tags(tags)
+            return
+        except Exception as exc:
+            if delay is None:
+                logger.error("page caches not dropped: cache unreachable (%s)", type(exc).__name__)
+            else:
+                time.sleep(delay)
+    from kb.views import pagecache
+
+    pagecache.local.clear()
 
 
 def _drop_page_caches(tags) -> None:

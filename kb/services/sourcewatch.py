@@ -96,15 +96,19 @@ def _watch(client, guide_slug, dry_run) -> WatchReport:
             url=url, host=(urlsplit(url).hostname or "")[:255]
         )
         conditional = page.status == PageStatus.OK and page.pk
-        fetched = client.fetch(
-            url,
-            etag=page.etag if conditional else "",
-            last_modified=page.last_modified if conditional else "",
-        )
-        report.requests += fetched.requests
-        changed = _record(page, fetched, report, dry_run)
-        if not dry_run:
-            flagged |= _compare(page, cited[url], changed)
+        try:
+            fetched = client.fetch(
+                url,
+                etag=page.etag if conditional else "",
+                last_modified=page.last_modified if conditional else "",
+            )
+            report.requests += fetched.requests
+            changed = _record(page, fetched, report, dry_run)
+            if not dry_run:
+                flagged |= _compare(page, cited[url], changed)
+        except Exception as exc:  # one odd page must not stop the watch of the others
+            logger.exception("source watch: %s failed", url)
+            report.failed.append([url, f"internal error: {type(exc).__name__}"])
     report.guides_flagged = sorted(
         Guide.objects.filter(pk__in=flagged).values_list("slug", flat=True)
     )

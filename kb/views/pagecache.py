@@ -171,10 +171,16 @@ def current(names: list[str]) -> dict[str, int]:
     snapshot of the cache."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
+        if getattr(backend, "circuit_open", False):  # kb.cache_backends: Redis is down
+            raise ConnectionError("cache unavailable")
         try:
             return _redis.get(backend, names)
         except AttributeError:  # Django's Redis backend changed shape: use its public API
             return _versions(names)
+        except Exception as exc:
+            if hasattr(backend, "trip"):
+                backend.trip(exc)
+            raise
     if isinstance(backend, DatabaseCache):
         path = _sqlite_cache_file(backend)
         if path is not None:
