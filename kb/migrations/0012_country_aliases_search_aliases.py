@@ -51,7 +51,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kb", "0010_source_watch_permissions"),
+        ("kb", "0008_3_staff_labels"),
     ]
 
     operations = [
