@@ -6,7 +6,7 @@ FILE (default ../shared/search-eval/dev.tsv) holds one query a line, tab-separat
 the carrier slugs that count (| between them), the task slugs that count. A query is answered
 at rank r when the r-th result has both a carrier and a task from those sets; MRR uses the first
 answered rank within the first 10 results (0 when none). The database must hold the demo
-catalogue (`manage.py load_demo`). Exit status 1 when hit@3 is below --min-hit3.
+catalogue (`manage.py load_demo`). Exit status 1 when hit@1 is below --min-hit1 or hit@3 below --min-hit3.
 """
 
 import argparse
@@ -50,6 +50,7 @@ def main(argv=None) -> int:
     parser.add_argument("file", nargs="?", type=Path, default=DEFAULT_SET)
     parser.add_argument("--lang", default="zh-hans")
     parser.add_argument("--limit", type=int, default=10)
+    parser.add_argument("--min-hit1", type=float, default=0.0)
     parser.add_argument("--min-hit3", type=float, default=0.0)
     parser.add_argument("--json", action="store_true", help="print the per-query results as JSON")
     parser.add_argument("--save", type=Path, help="write the per-query results to this JSON file")
@@ -115,14 +116,15 @@ def main(argv=None) -> int:
             print(f"DIFFERS  {r['query']!r}: {r['top3']} here, {other.get(r['query'])} there")
         print(f"same first three results as {args.compare.name}: {n - len(differ)}/{n} queries")
     for r in report:
-        if not r["rank"] or r["rank"] > 3:
-            print(f"MISS  rank={r['rank']}  {r['query']!r} -> {r['top3']}")
+        if r["rank"] != 1:
+            label = "MISS " if not r["rank"] or r["rank"] > 3 else "NOT1 "
+            print(f"{label} rank={r['rank']}  {r['query']!r} -> {r['top3']}")
     print(
         f"backend={connection.vendor} set={args.file.name} queries={n} lang={args.lang} "
         f"hit@1={hit1:.3f} hit@3={hit3:.3f} MRR={mrr:.3f} "
         f"median={statistics.median(times):.1f}ms p95={p95:.1f}ms (through the command)"
     )
-    return 1 if hit3 < args.min_hit3 else 0
+    return 1 if hit3 < args.min_hit3 or hit1 < args.min_hit1 else 0
 
 
 if __name__ == "__main__":

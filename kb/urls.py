@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kb.views import corrections, feeds, public, search
+from kb.views import corrections, feeds, public, search, webapp
 
 app_name = "kb"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", public.home, name="home"),
     path("search/", search.search, name="search"),
     path("search/go/<int:pk>/", search.search_click, name="search_click"),
+    path("choose/", public.choose, name="choose"),
+    path("manifest.webmanifest", webapp.web_manifest, name="manifest"),
+    path("saved/", webapp.saved_guides, name="saved"),
     path("countries/<slug:slug>/", public.country_detail, name="country"),
     path("carriers/<slug:slug>/", public.carrier_detail, name="carrier"),
     path("carriers/<slug:slug>/feed/", feeds.carrier_feed, name="carrier_feed"),

@@ -236,7 +236,8 @@ def test_publishing_the_change_credits_the_reader_and_sends_one_email(
     with django_capture_on_commit_callbacks(execute=True):
         live = workflow.guide_publish(guide=copy, user=publisher, note="更新暂停步骤")
     revision = GuideRevision.objects.get(guide=live)
-    assert revision.note == "更新暂停步骤; 包含 2 条读者更正"  # the guide's language
+    # in the guide's language, with its punctuation
+    assert revision.note == "更新暂停步骤；包含 2 条读者更正"
     assert live.steps.get(position=2).body.startswith("新的第二步")
     correction.refresh_from_db()
     assert correction.status == Status.PUBLISHED

@@ -41,7 +41,8 @@ class CatalogueAdmin(admin.ModelAdmin):
 class CountryAdmin(CatalogueAdmin):
     list_display = ("slug", "name_zh", "name_en", "position")
     list_editable = ("position",)
-    search_fields = ("slug", "name_zh", "name_en")
+    search_fields = ("slug", "name_zh", "name_en", "aliases")
+    fields = ("slug", "name_zh", "name_en", "aliases", "position")
 
 
 class SupportChannelInline(admin.StackedInline):
@@ -64,12 +65,12 @@ class CarrierAdmin(CatalogueAdmin):
     list_display = ("name", "slug", "country", "website")
     list_filter = ("country",)
     list_select_related = ("country",)
-    search_fields = ("name", "name_zh", "slug", "aliases")
+    search_fields = ("name", "name_zh", "slug", "aliases", "search_aliases")
     inlines = (SupportChannelInline,)
     readonly_fields = ("change_history",)
     fieldsets = (
         (None, {"fields": ("name", "name_zh", "slug", "country", "website")}),
-        (None, {"fields": ("aliases",)}),
+        (None, {"fields": ("aliases", "search_aliases")}),
         (None, {"fields": ("description_zh", "description_en")}),
         (_("Changes"), {"fields": ("change_history",)}),
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from kb.models import Carrier, Country, Task
+from kb.search.lexicon import CARRIER, COUNTRY, TASK, catalogue_names
 
 SEPARATORS = r"[\s\-~～_.·・'’&＆+*/]{0,3}"
 FUZZY_MIN_LENGTH = 6
@@ -25,27 +26,6 @@ TITLE_WEIGHT = 5
 _ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[\-~_.·'’&+][A-Za-z0-9]+)*")
 _CHUNK = re.compile(r"[A-Za-z0-9]+|[\u3400-\u9fff]+")
 _ENGLISH_SUFFIX = r"(?:s|es|ed|d|ing|ling|led|lation|ation|ations)?"
-
-# Names a country goes by that the catalogue's two name fields do not hold (demonyms, short
-# forms), keyed by the country's slug; used only for countries that are in the catalogue.
-COUNTRY_EXTRA_NAMES = {
-    "us": ["USA", "US", "U.S.", "U.S.A.", "America", "American", "美國"],
-    "gb": ["UK", "U.K.", "Britain", "British", "England", "英國"],
-    "it": ["Italian", "Italia", "意國"],
-    "hk": ["香港", "Hong Kong", "HK", "Hongkong"],
-    "de": ["German", "Deutschland", "德國"],
-    "fr": ["French", "法國"],
-    "es": ["Spanish", "España", "西班牙"],
-    "jp": ["Japanese", "日本"],
-    "ca": ["Canadian", "加拿大"],
-    "au": ["Australian", "澳洲", "澳大利亚"],
-    "sg": ["Singaporean", "新加坡"],
-    "nl": ["Dutch", "Netherlands", "荷兰"],
-    "ie": ["Irish", "爱尔兰"],
-    "ch": ["Swiss", "瑞士"],
-    "tw": ["Taiwan", "Taiwanese", "台湾", "臺灣"],
-    "mo": ["Macau", "Macao", "澳门"],
-}
 
 
 def fold(text: str) -> str:
@@ -102,35 +82,20 @@ class Catalogue:
 
     @classmethod
     def load(cls) -> "Catalogue":
-        carriers = [
-            _entry(
-                carrier,
-                carrier.name,
-                [carrier.name, carrier.name_zh, *carrier.alias_list],
-                fuzzy=True,
+        """The catalogue's entries with the names search knows them by (one list of names)."""
+        entries: dict[str, list[_Entry]] = {CARRIER: [], COUNTRY: [], TASK: []}
+        for kind, obj, names in catalogue_names():
+            label = {CARRIER: "name", COUNTRY: "name_en", TASK: "slug"}[kind]
+            entries[kind].append(
+                _entry(
+                    obj,
+                    getattr(obj, label),
+                    list(names),
+                    fuzzy=kind != TASK,
+                    english_forms=kind == TASK,
+                )
             )
-            for carrier in Carrier.objects.select_related("country")
-        ]
-        countries = [
-            _entry(
-                country,
-                country.name_en,
-                [country.name_zh, country.name_en, *COUNTRY_EXTRA_NAMES.get(country.slug, [])],
-                fuzzy=True,
-            )
-            for country in Country.objects.all()
-        ]
-        tasks = [
-            _entry(
-                task,
-                task.slug,
-                [task.name_zh, task.name_en, *task.synonym_list],
-                fuzzy=False,
-                english_forms=True,
-            )
-            for task in Task.objects.all()
-        ]
-        return cls(carriers=carriers, countries=countries, tasks=tasks)
+        return cls(carriers=entries[CARRIER], countries=entries[COUNTRY], tasks=entries[TASK])
 
 
 @dataclass

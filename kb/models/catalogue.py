@@ -11,6 +11,14 @@ class Country(BilingualMixin, models.Model):
     slug = models.SlugField(_("slug"), max_length=16, unique=True, help_text=_("e.g. us, it, gb"))
     name_zh = models.CharField(_("name (Chinese)"), max_length=80)
     name_en = models.CharField(_("name (English)"), max_length=80)
+    aliases = models.TextField(
+        _("aliases"),
+        blank=True,
+        help_text=_(
+            "Other names readers and articles use for this country, one per line: "
+            "UK, Britain, 英國, 香港, HK…"
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -29,6 +37,10 @@ class Country(BilingualMixin, models.Model):
     def get_absolute_url(self):
         return reverse("kb:country", kwargs={"slug": self.slug})
 
+    @property
+    def alias_list(self) -> list[str]:
+        return split_lines(self.aliases)
+
 
 class Carrier(BilingualMixin, models.Model):
     slug = models.SlugField(_("slug"), max_length=40, unique=True)
@@ -42,7 +54,19 @@ class Carrier(BilingualMixin, models.Model):
     aliases = models.TextField(
         _("aliases"),
         blank=True,
-        help_text=_("Names readers type for this carrier, one per line: Tmobile, T-Mo, TMO, T家…"),
+        help_text=_(
+            "Other real names of this carrier, one per line, shown on its page as "
+            "“also known as”: T-Mo, TMO, T家…"
+        ),
+    )
+    search_aliases = models.TextField(
+        _("search-only spellings"),
+        blank=True,
+        help_text=_(
+            "Spellings readers type that are not names to show: misspellings and run-together "
+            "forms (Tmoble, T~M, Verison), one per line. Search and the importer use them; "
+            "public pages never show them."
+        ),
     )
     website = models.URLField(_("official website"), blank=True)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
@@ -79,6 +103,10 @@ class Carrier(BilingualMixin, models.Model):
     @property
     def alias_list(self) -> list[str]:
         return split_lines(self.aliases)
+
+    @property
+    def search_alias_list(self) -> list[str]:
+        return split_lines(self.search_aliases)
 
 
 class SupportChannel(BilingualMixin, models.Model):

@@ -210,33 +210,71 @@ class Lexicon:
         return out[:limit]
 
 
-def build_lexicon() -> Lexicon:
+def squash(text: str) -> str:
+    """A name without case, width, script variant or separators: ``T-Mobile`` -> ``tmobile``."""
+    return "".join(unit.text for unit in units(normalize(text or "")))
+
+
+def split_aliases(*, names, aliases) -> tuple[list[str], list[str]]:
+    """Aliases as (real names to show, spellings kept for search only).
+
+    Search-only: a name again in another case, width, script or spacing (``TMobile``,
+    ``中國移動香港``), an obfuscation (``T~M``), and a Latin spelling one or two edits from a
+    name (``Tmoble``, ``Verison``).
+    """
+    shown = [key for key in (squash(name) for name in names) if key]
+    public: list[str] = []
+    search_only: list[str] = []
+    for alias in aliases:
+        alias = (alias or "").strip()
+        key = squash(alias)
+        if not key:
+            continue
+        near = any(
+            key.isascii()
+            and known.isascii()
+            and len(key) >= FUZZY_MIN_LENGTH
+            and abs(len(key) - len(known)) <= 1
+            and OSA.distance(key, known) <= 2
+            for known in shown
+        )
+        if key in shown or near or any(char in alias for char in "~～*＊"):
+            search_only.append(alias)
+        else:
+            public.append(alias)
+            shown.append(key)
+    return public, search_only
+
+
+def catalogue_names():
+    """Every catalogue entry with the names it goes by: ``(kind, obj, names)``.
+
+    The one list of names that search (``build_lexicon``) and the importer
+    (``kb.importing.detection``) recognise.
+    """
     from kb.models import Carrier, Country, Task
 
-    lexicon = Lexicon()
     for country in Country.objects.all():
-        names = (country.name_zh, country.name_en)
-        lexicon.add(
-            Entity(COUNTRY, country.pk, country.slug, *names, names=names),
-            names,
-        )
+        yield COUNTRY, country, (country.name_zh, country.name_en, *country.alias_list)
     for task in Task.objects.all():
-        names = (task.name_zh, task.name_en, *task.synonym_list)
-        lexicon.add(
-            Entity(TASK, task.pk, task.slug, task.name_zh, task.name_en, names=names), names
+        yield TASK, task, (task.name_zh, task.name_en, *task.synonym_list)
+    for carrier in Carrier.objects.select_related("country"):
+        names = (carrier.name, carrier.name_zh, *carrier.alias_list, *carrier.search_alias_list)
+        yield CARRIER, carrier, names
+
+
+def _entity(kind: str, obj, names) -> Entity:
+    if kind == CARRIER:
+        return Entity(
+            CARRIER, obj.pk, obj.slug, obj.name_zh, obj.name, obj.country_id, names=tuple(names)
         )
-    for carrier in Carrier.objects.all():
-        names = (carrier.name, carrier.name_zh, *carrier.alias_list)
-        entity = Entity(
-            CARRIER,
-            carrier.pk,
-            carrier.slug,
-            carrier.name_zh,
-            carrier.name,
-            carrier.country_id,
-            names=names,
-        )
-        lexicon.add(entity, (*names, carrier.slug))
+    return Entity(kind, obj.pk, obj.slug, obj.name_zh, obj.name_en, names=tuple(names))
+
+
+def build_lexicon() -> Lexicon:
+    lexicon = Lexicon()
+    for kind, obj, names in catalogue_names():
+        lexicon.add(_entity(kind, obj, names), (*names, obj.slug) if kind == CARRIER else names)
     return lexicon
 
 
@@ -249,7 +287,8 @@ def get_lexicon(using: str = "default", version: int | None = None) -> Lexicon:
     """The lexicon of the catalogue as it is now: kept per process while the catalogue version
     (``kb.caching.catalogue_version``, moved by every catalogue edit, not by publishing a
     guide) stays the same, and shared through the cache, so that one process builds it and the
-    others (and gunicorn's master, before it forks the workers) load it."""
+    others (and gunicorn's master, before it forks the workers) load it. Search and the
+    importer both get it here."""
     version = caching.catalogue_version() if version is None else version
     hit = _cached.get(using)
     if hit is not None and hit[0] == version:

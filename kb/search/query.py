@@ -14,6 +14,7 @@
 Only ``Guide.objects.published()`` rows ever come back.
 """
 
+import math
 import re
 import threading
 from collections import Counter
@@ -26,6 +27,7 @@ from kb.models import Guide, SearchDocument
 from kb.search.backends import get_backend
 from kb.search.lexicon import CARRIER, COUNTRY, TASK, Entity, Lexicon, Mention, get_lexicon
 from kb.search.normalize import normalize
+from kb.search.snippets import highlight_candidates
 from kb.search.tokens import stem, terms, units
 
 MAX_QUERY_CHARS = 200
@@ -45,7 +47,9 @@ WEIGHT_IN_TITLE = 3.0
 WEIGHT_IN_SUMMARY = 1.5
 WEIGHT_IN_BODY = 1.0
 BODY_SCORED = 50
-WEIGHT_LANGUAGE = 25
+TIE = 0.5
+HIGHLIGHT_MAX_SHARE = 0.3
+HIGHLIGHT_MIN_GUIDES = 3
 FUZZY_CONFIDENCE = 0.8
 IMPLIED_COUNTRY = 0.3
 
@@ -133,6 +137,7 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     near: list[Entity] = field(default_factory=list)
     lexicon: Lexicon | None = None
+    common: set[str] = field(default_factory=set)
 
     @property
     def suggestion(self) -> str:
@@ -174,17 +179,39 @@ def _frequencies(backend, using: str, version: int, wanted: list[str]) -> dict[s
 
 # --- Search --------------------------------------------------------------------------------------
 def _order(hits: list[Hit], language: str) -> None:
-    hits.sort(key=lambda h: (-round(h.score, 6), h.language != language, -h.guide_id))
+    """Best score first; among scores within TIE of each other, the reader's language first."""
+    hits.sort(key=lambda h: (-h.score, -h.guide_id))
+    groups: list[list[Hit]] = []
+    for hit in hits:
+        if groups and groups[-1][0].score - hit.score <= TIE:
+            groups[-1].append(hit)
+        else:
+            groups.append([hit])
+    hits[:] = [
+        hit
+        for group in groups
+        for hit in sorted(group, key=lambda h: (h.language != language, -h.score, -h.guide_id))
+    ]
 
 
-def _add_text_scores(hits: list[Hit], words: set[str], language: str) -> None:
-    """Add the text score: the query's words in the title, the summary, then (for the guides
-    that can still reach the first pages) the steps and problems. Computed here from the stored
-    terms, so that every database ranks alike."""
-    if not words:
+def idf(share: float, documents: int) -> float:
+    """Inverse document frequency: a word few guides hold weighs more than one most guides hold."""
+    held = share * documents
+    return math.log(1 + (documents + 1) / (held + 0.5))
+
+
+def _matched(weights: dict[str, float], terms: str | None) -> float:
+    return sum(weights[term] for term in set((terms or "").split()) if term in weights)
+
+
+def _add_text_scores(hits: list[Hit], weights: dict[str, float], language: str) -> None:
+    """Add the text score: the query's words, each weighted by its rarity, in the title, the
+    summary, then (for the guides that can still reach the first pages) the steps and problems.
+    Computed here from the stored terms, so that every database ranks alike."""
+    if not weights:
         _order(hits, language)
         return
-    best = (WEIGHT_IN_TITLE + WEIGHT_IN_SUMMARY + WEIGHT_IN_BODY) * len(words)
+    best = (WEIGHT_IN_TITLE + WEIGHT_IN_SUMMARY + WEIGHT_IN_BODY) * sum(weights.values())
     for hit in hits:
         hit.score += WEIGHT_TEXT * hit.text / best
     _order(hits, language)
@@ -193,9 +220,9 @@ def _add_text_scores(hits: list[Hit], words: set[str], language: str) -> None:
         "guide_id", "body_terms"
     )
     for guide_id, body in bodies:
-        found = len(words.intersection(body.split()))
-        leaders[guide_id].text += WEIGHT_IN_BODY * found
-        leaders[guide_id].score += WEIGHT_TEXT * WEIGHT_IN_BODY * found / best
+        found = WEIGHT_IN_BODY * _matched(weights, body)
+        leaders[guide_id].text += found
+        leaders[guide_id].score += WEIGHT_TEXT * found / best
     _order(hits, language)
 
 
@@ -278,7 +305,15 @@ def search(
         if entity and entity.country_pk and entity.country_pk not in countries:
             countries[entity.country_pk] = IMPLIED_COUNTRY
 
-    words = set(selective)
+    documents = _document_count(backend, using, version)
+    shares = _frequencies(backend, using, version, analysis.text_terms)
+    weights = {term: idf(shares[term], documents) for term in selective}
+    candidates = sorted(highlight_candidates(analysis))
+    result.common = {
+        term
+        for term, share in _frequencies(backend, using, version, candidates).items()
+        if share > HIGHLIGHT_MAX_SHARE and share * documents > HIGHLIGHT_MIN_GUIDES
+    }
     rows = (
         Guide.objects.published()
         .filter(pk__in=list(found))
@@ -296,17 +331,16 @@ def search(
     hits = []
     for pk, carrier_id, country_id, task_id, guide_language, title, summary in rows:
         hit = Hit(pk, carrier_id, country_id, task_id, guide_language)
-        hit.text = WEIGHT_IN_TITLE * len(words.intersection((title or "").split()))
-        hit.text += WEIGHT_IN_SUMMARY * len(words.intersection((summary or "").split()))
+        hit.text = WEIGHT_IN_TITLE * _matched(weights, title)
+        hit.text += WEIGHT_IN_SUMMARY * _matched(weights, summary)
         hit.score = (
             WEIGHT_CARRIER * carriers.get(carrier_id, 0.0)
             + WEIGHT_TASK * tasks.get(task_id, 0.0)
             + WEIGHT_COUNTRY * countries.get(country_id, 0.0)
             + (WEIGHT_ALL_WORDS if pk in all_words else 0.0)
-            + (WEIGHT_LANGUAGE if guide_language == language else 0.0)
         )
         hits.append(hit)
-    _add_text_scores(hits, words, language)
+    _add_text_scores(hits, weights, language)
     result.hits = hits[:limit]
     if not result.hits:
         near = analysis.entities() + lexicon.near(analysis.normalized)

@@ -35,13 +35,42 @@ def plain(text: str) -> str:
     return text
 
 
-def highlight_terms(analysis) -> set[str]:
-    """The terms to mark: the query's own, and the names of the carriers and tasks it named."""
+def highlight_candidates(analysis) -> set[str]:
+    """The terms that could be marked: the query's own, and the names of what it named (without
+    their one- and two-letter Latin parts: the "up" of "top up", the "t" of "T-Mobile")."""
     wanted = set(analysis.text_terms)
     for entity in analysis.entities():
         for name in entity.names:
-            wanted.update(terms(normalize(name)))
+            wanted.update(
+                term for term in terms(normalize(name)) if _CJK_CHAR.match(term) or len(term) > 2
+            )
     return {term for term in wanted if len(term) > 1 or _CJK_CHAR.match(term)}
+
+
+def _whole_name(name: str) -> str | None:
+    """The one term that covers all of a name (注销, ``tmobil`` for T-Mobile), if there is one."""
+    found = terms(normalize(name))
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 2 and not any(_CJK_CHAR.match(term) for term in found):
+        return found[-1]
+    return None
+
+
+def highlight_terms(analysis, common=frozenset()) -> set[str]:
+    """The terms to mark: the candidates without the common words (held by most guides: 号码,
+    线路, a country's name), which would be marked in every result and point at nothing. A
+    whole name of the carrier or task the query named (T-Mobile, 注销) is always marked; when
+    every word is common, all of them are."""
+    wanted = highlight_candidates(analysis)
+    named = {
+        whole
+        for entity in analysis.entities()
+        if entity.kind != "country"
+        for whole in map(_whole_name, entity.names)
+        if whole
+    }
+    return (wanted - (set(common) - named)) or wanted
 
 
 def _marks(sentence: str, wanted: set[str]) -> tuple[list[tuple[int, int]], int]:

@@ -512,9 +512,10 @@ def on_guide_published(*, guide: Guide, pending_copy_id: int | None, revision) -
             "Includes %(count)d readers' corrections",
             len(accepted),
         ) % {"count": len(accepted)}
-    room = 300 - len(credit) - 2
-    existing = (revision.note or "").strip()
-    revision.note = f"{existing[:room]}; {credit}" if existing else credit
+    separator = "；" if guide.language.startswith("zh") else "; "
+    room = 300 - len(credit) - len(separator)
+    existing = (revision.note or "").strip().rstrip(";；")
+    revision.note = f"{existing[:room]}{separator}{credit}" if existing else credit
     revision.save(update_fields=["note"])
     now = timezone.now()
     for correction in accepted:

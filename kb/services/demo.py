@@ -25,6 +25,7 @@ from kb.models import (
     SupportChannel,
     Task,
 )
+from kb.search.lexicon import split_aliases
 from kb.services import hooks, images
 from kb.services.snapshots import replace_children, snapshot
 
@@ -78,6 +79,20 @@ def _date(value):
     return dt.date.fromisoformat(str(value))
 
 
+def _carrier_aliases(item: dict) -> dict[str, str]:
+    """Public names and search-only spellings: as given, or split by ``split_aliases``."""
+    aliases = [str(a) for a in item.get("aliases") or []]
+    if "search_aliases" in item:
+        return {
+            "aliases": _lines(aliases),
+            "search_aliases": _lines(item.get("search_aliases")),
+        }
+    public, search_only = split_aliases(
+        names=(item["name"], item.get("name_zh") or ""), aliases=aliases
+    )
+    return {"aliases": _lines(public), "search_aliases": _lines(search_only)}
+
+
 def _load_catalogue(data: dict, report: DemoReport) -> None:
     for item in data.get("countries", []):
         _, created = Country.objects.get_or_create(
@@ -85,6 +100,7 @@ def _load_catalogue(data: dict, report: DemoReport) -> None:
             defaults={
                 "name_zh": item["name_zh"],
                 "name_en": item["name_en"],
+                "aliases": _lines(item.get("aliases")),
                 "position": item.get("position", 0),
             },
         )
@@ -109,7 +125,7 @@ def _load_catalogue(data: dict, report: DemoReport) -> None:
                 "name": item["name"],
                 "name_zh": item.get("name_zh") or "",
                 "country": Country.objects.get(slug=item["country"]),
-                "aliases": _lines(item.get("aliases")),
+                **_carrier_aliases(item),
                 "website": item.get("website") or "",
                 "description_zh": item.get("description_zh") or "",
                 "description_en": item.get("description_en") or "",

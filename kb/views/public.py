@@ -21,6 +21,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from kb import ratelimit
+from kb.chooser import chosen_guide
+from kb.forms.chooser import ChooserForm
 from kb.models import (
     Carrier,
     Country,
@@ -193,6 +195,11 @@ def country_detail(request, slug):
             "carriers": page.object_list,
             "page": page,
             "guides": guides,
+            "chooser": ChooserForm(
+                carriers=country.carriers.filter(
+                    pk__in=[carrier.pk for carrier in page.object_list]
+                ).order_by("name")
+            ),
             "crumbs": crumbs,
             "structured_data": seo.graph(seo.breadcrumb_list(request, crumbs)),
         },
@@ -238,6 +245,9 @@ def carrier_detail(request, slug):
             )
             % {"carrier": carrier.name},
             "carrier": carrier,
+            "chooser": ChooserForm(
+                carriers=Carrier.objects.filter(pk=carrier.pk), fixed_carrier=carrier
+            ),
             "carrier_description": carrier.tr("description"),
             "channels": channels,
             "matrix": matrix,
@@ -297,6 +307,40 @@ def task_detail(request, slug):
         },
         tags=(f"task:{task.pk}", "guides"),  # which carriers lead depends on every guide
     )
+
+
+def _related_guides(guide, language) -> dict[str, list]:
+    """The same carrier's (or country-wide) other tasks, and the same task at the country's other
+    carriers: one guide per topic, in the reader's language where there is one."""
+    same_owner = Q(carrier=guide.carrier) if guide.carrier_id else Q(carrier__isnull=True)
+    rows = (
+        _published()
+        .filter(country_id=guide.country_id)
+        .filter((same_owner & ~Q(task_id=guide.task_id)) | Q(task_id=guide.task_id))
+        .exclude(carrier_id=guide.carrier_id, task_id=guide.task_id)
+        .order_by("task__position", "carrier__name", "plan_type")
+        .only(
+            "id",
+            "slug",
+            "language",
+            "title",
+            "plan_type",
+            "carrier_id",
+            "country_id",
+            "task_id",
+            "carrier__name",
+            "task__name_zh",
+            "task__name_en",
+            "task__position",
+            "country__name_zh",
+            "country__name_en",
+        )
+    )
+    chosen = _in_reader_language(rows, language)
+    return {
+        "tasks": [g for g in chosen if g.task_id != guide.task_id],
+        "carriers": [g for g in chosen if g.task_id == guide.task_id],
+    }
 
 
 def _count_read(request, meta):
@@ -374,6 +418,7 @@ def guide_detail(request, slug):
         if stamp
     ]
     verifier = guide.last_verified_by
+    related = _related_guides(guide, language)
     return _page(
         request,
         "kb/guide.html",
@@ -388,6 +433,7 @@ def guide_detail(request, slug):
             "verification": guide.verification_state(),
             "verifier_name": verifier.first_name if verifier else "",
             "alternates": alternates_for_guide(guide, siblings),
+            "related": related,
             "contacts": _abroad_contacts(guide),
             "feedback_form": FeedbackForm(),
             "crumbs": crumbs,
@@ -653,6 +699,42 @@ def guide_request(request, carrier, task):
             "form": GuideRequestForm(action=action),
             "sent": request.GET.get("sent") == "1",
             "crumbs": crumbs,
+        },
+        status=status,
+    )
+
+
+def choose(request):
+    """The chooser's answer: the one guide, or "no guide yet, ask for it"."""
+    language = get_language()
+    carriers = Carrier.objects.select_related("country").order_by("country__position", "name")
+    form = ChooserForm(request.GET or None, carriers=carriers)
+    choice = None
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            carrier = form.cleaned_data["carrier"]
+            choice = chosen_guide(
+                carrier=carrier,
+                goal=form.cleaned_data["goal"],
+                plan=form.cleaned_data["plan"] or "unsure",
+                sim=form.cleaned_data["sim"] or "unsure",
+                language=language,
+            )
+            if choice.guide is None and choice.task is not None:
+                choice.request_url = reverse(
+                    "kb:guide_request", kwargs={"carrier": carrier.slug, "task": choice.task.slug}
+                )
+        else:
+            status = 400
+    return render(
+        request,
+        "kb/choose.html",
+        {
+            "page_title": gettext("Which guide do I need?"),
+            "form": form,
+            "choice": choice,
+            "crumbs": [_home_crumb()],
         },
         status=status,
     )

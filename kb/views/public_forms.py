@@ -30,7 +30,7 @@ class SearchBoxForm(forms.Form):
             self.fields["q"].widget.attrs["placeholder"] = _("Search guides")
             self.helper.label_class = "visually-hidden"
         else:
-            self.fields["q"].widget.attrs["placeholder"] = _("e.g. T-Mobile pause, 注销 eSIM")
+            self.fields["q"].widget.attrs["placeholder"] = _("e.g. T-Mobile pause, 注销")
         self.helper.layout = Layout(
             FieldWithButtons(
                 "q",

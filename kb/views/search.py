@@ -81,7 +81,7 @@ def _facets(hits, selected, lexicon, query, language):
     return groups
 
 
-def _results(page_hits, analysis, query):
+def _results(page_hits, analysis, query, common=frozenset()):
     ids = [hit.guide_id for hit in page_hits]
     guides = (
         Guide.objects.published()
@@ -97,7 +97,7 @@ def _results(page_hits, analysis, query):
         )
         .in_bulk()
     )
-    wanted = snippets.highlight_terms(analysis)
+    wanted = snippets.highlight_terms(analysis, common)
     log_query = gaps.gap_query(query)
     items = []
     for hit in page_hits:
@@ -210,7 +210,7 @@ def search(request):
             "total": len(hits),
             "capped": len(result.hits) >= MAX_RESULTS,
             "page": page,
-            "items": _results(list(page.object_list), result.analysis, query),
+            "items": _results(list(page.object_list), result.analysis, query, result.common),
             "facets": _facets(result.hits, selected, lexicon, query, language)
             if result.hits
             else [],

@@ -43,14 +43,15 @@
         })
         .then(function (result) {
           busy = false;
-          status.textContent = result.body.message || "";
-          if (!result.ok) {
+          if (!result.ok || submitter === send) {
+            // Thanks only once the reader has sent what they wanted to send.
+            status.textContent = result.body.message || "";
+            if (result.ok) {
+              more.hidden = true;
+            }
             return;
           }
-          if (submitter === send) {
-            more.hidden = true;
-            return;
-          }
+          status.textContent = form.getAttribute("data-noted") || "";
           buttons.hidden = true;
           send.value = submitter.value;
           var reason = more.querySelector("[name=reason]");
@@ -69,4 +70,49 @@
   }
 
   document.querySelectorAll("form[data-feedback]").forEach(enhance);
+})();
+
+// Search filters start folded (phones, and pages without this script); on a wide screen they
+// are opened, since there is room beside the results.
+(function () {
+  "use strict";
+  if (!window.matchMedia || !window.matchMedia("(min-width: 768px)").matches) {
+    return;
+  }
+  var folds = document.querySelectorAll("details[data-open-wide]");
+  for (var i = 0; i < folds.length; i++) {
+    folds[i].open = true;
+    folds[i].classList.add("is-wide");
+  }
+})();
+
+// Phone numbers in a guide: a one-tap "copy" button beside each tel: link (the link itself
+// works without this script).
+(function () {
+  "use strict";
+  var guide = document.querySelector("article.guide");
+  if (!guide || !navigator.clipboard) {
+    return;
+  }
+  var copyLabel = guide.getAttribute("data-copy-label") || "Copy";
+  var copiedLabel = guide.getAttribute("data-copied-label") || "Copied";
+  var links = guide.querySelectorAll('a[href^="tel:"]');
+  for (var i = 0; i < links.length; i++) {
+    (function (link) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-link btn-sm copy-number";
+      button.textContent = copyLabel;
+      button.setAttribute("aria-label", copyLabel + " " + link.textContent);
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(link.textContent.trim()).then(function () {
+          button.textContent = copiedLabel;
+          window.setTimeout(function () {
+            button.textContent = copyLabel;
+          }, 2000);
+        });
+      });
+      link.insertAdjacentElement("afterend", button);
+    })(links[i]);
+  }
 })();

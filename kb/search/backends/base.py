@@ -8,6 +8,9 @@ from django.db import connections
 Clause = Sequence[Sequence[str]]
 
 _SAFE_TERM = re.compile(r"^[^\W_]+$")
+# Document frequencies are counted exactly up to this many guides, the same on every database;
+# beyond it a word is common anyway and its weight barely changes.
+DF_CAP = 10_000
 
 
 def safe_terms(terms) -> list[str]:
@@ -44,7 +47,8 @@ class SearchBackend:
         return self._match(clause, limit)
 
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, float]:
-        """Share of indexed guides that hold each term (0.0 when unknown or rare)."""
+        """Share of indexed guides that hold each term, from an exact count capped at DF_CAP
+        (a term no guide holds is left out)."""
         terms = safe_terms(terms)
         return self._document_frequencies(terms) if terms else {}
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-from kb.search.backends.base import SearchBackend
+from kb.search.backends.base import DF_CAP, SearchBackend
 
 
 def _group(terms) -> str:
@@ -42,22 +42,19 @@ class PostgresBackend(SearchBackend):
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def _common_terms(self, cursor) -> dict[str, float]:
-        # ANALYZE keeps the most common lexemes of a tsvector column with their frequencies.
-        cursor.execute(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE schemaname = current_schema() AND tablename = 'kb_searchdocument' "
-            "AND attname = 'tsv'"
-        )
-        row = cursor.fetchone()
-        if not row or not row[0]:
-            return {}
-        return dict(zip(row[0], row[1], strict=False))
-
     def _document_frequencies(self, terms):
-        with self.connection.cursor() as cursor:
-            common = self._common_terms(cursor)
-        return {term: common[term] for term in terms if term in common}
+        with self.retrieval(), self.connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM kb_searchdocument")
+            total = cursor.fetchone()[0]
+            if not total:
+                return {}
+            cursor.execute(
+                "SELECT term, (SELECT count(*) FROM (SELECT 1 FROM kb_searchdocument "
+                "WHERE tsv @@ to_tsquery('simple', '''' || term || '''') LIMIT %s) AS held) "
+                "FROM unnest(%s::text[]) AS term",
+                [DF_CAP, list(terms)],
+            )
+            return {term: held / total for term, held in cursor.fetchall() if held}
 
     def _known_terms(self, terms):
         with self.connection.cursor() as cursor:

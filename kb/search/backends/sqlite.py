@@ -7,7 +7,7 @@ normalized by ``kb.search.tokens``), triggers that keep it in step with the rows
 
 from django.db import DatabaseError
 
-from kb.search.backends.base import SearchBackend
+from kb.search.backends.base import DF_CAP, SearchBackend
 
 
 def _group(terms) -> str:
@@ -40,7 +40,7 @@ class SQLiteBackend(SearchBackend):
             cursor.execute(
                 f"SELECT term, doc FROM kb_search_vocab WHERE term IN ({placeholders})", terms
             )
-            return {term: doc / total for term, doc in cursor.fetchall()}
+            return {term: min(doc, DF_CAP) / total for term, doc in cursor.fetchall()}
 
     def _known_terms(self, terms):
         placeholders = ", ".join(["%s"] * len(terms))
