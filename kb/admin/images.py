@@ -109,6 +109,26 @@ class GuideImageInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("asset", "step", "problem")
 
+    def get_fields(self, request, obj=None):
+        """Read-only, the form's own fields (where and which file) give way to a plain
+        "shown with" column: Django would label them from their bare names."""
+        if self.has_change_permission(request, obj):
+            return self.fields
+        return ("thumbnail", "shown_with", "alt", "caption", "position")
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return self.readonly_fields
+        return ("thumbnail", "shown_with", "alt", "caption", "position")
+
+    @admin.display(description=_("shown with"))
+    def shown_with(self, obj):
+        if obj.step_id:
+            return _("Step %(n)s: %(title)s") % {"n": obj.step.position, "title": obj.step.title}
+        if obj.problem_id:
+            return _("Problem: %(symptom)s") % {"symptom": obj.problem.symptom}
+        return "—"
+
     @admin.display(description=_("picture"))
     def thumbnail(self, obj):
         if not obj or not obj.asset_id:
