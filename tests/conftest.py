@@ -60,6 +60,17 @@ def _clear_cache(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language, as a fresh worker does: a language
+    activated by one test (a request, ``translation.activate``) must not leak into the next."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(request, tmp_path_factory):
     """Uploaded files of a test go to a directory of its own, never into var/media."""
     if "s3_storage" in request.fixturenames:
