@@ -275,3 +275,35 @@ def test_home_page_lists_as_recently_verified_only_guides_whose_check_is_current
     html = client.get("/zh-hans/").content.decode()
     verified = html[html.index('id="verified-title"') :]
     assert "Checked this month" in verified and "Checked long ago" not in verified
+
+
+def _too_long(model, data: dict, where: str) -> list[str]:
+    problems = []
+    for field in model._meta.get_fields():
+        limit = getattr(field, "max_length", None)
+        value = data.get(field.name)
+        if limit and isinstance(value, str) and len(value) > limit:
+            problems.append(f"{where} {field.name}: {len(value)} > {limit}")
+    return problems
+
+
+def test_every_demo_value_fits_its_field():
+    """SQLite does not enforce a CharField's length, PostgreSQL refuses the row: check here,
+    on every engine, that the demo loads on PostgreSQL too."""
+    from kb.models import Carrier, Country, Problem, Source, Step, SupportChannel, Task
+
+    problems = []
+    for name, data in GUIDES.items():
+        problems += _too_long(Guide, data, name)
+        for number, step in enumerate(data.get("steps") or [], start=1):
+            problems += _too_long(Step, step, f"{name} step {number}")
+        for number, problem in enumerate(data.get("problems") or [], start=1):
+            problems += _too_long(Problem, problem, f"{name} problem {number}")
+        for number, source in enumerate(data.get("sources") or [], start=1):
+            problems += _too_long(Source, source, f"{name} source {number}")
+    for model, key in ((Country, "countries"), (Task, "tasks"), (Carrier, "carriers")):
+        for entry in CATALOGUE[key]:
+            problems += _too_long(model, entry, f"{key} {entry.get('slug')}")
+            for channel in entry.get("channels") or []:
+                problems += _too_long(SupportChannel, channel, f"{entry['slug']} channel")
+    assert problems == []

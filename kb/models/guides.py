@@ -127,7 +127,7 @@ class Guide(models.Model):
     prerequisites = models.TextField(_("before you start"), blank=True, help_text=_("Markdown."))
     prerequisites_html = models.TextField(editable=False, blank=True)
     time_needed = models.CharField(
-        _("time needed"), max_length=80, blank=True, help_text=_("e.g. 15 minutes")
+        _("time needed"), max_length=200, blank=True, help_text=_("e.g. 15 minutes")
     )
     risk_notes = models.TextField(
         _("risks"),

@@ -105,8 +105,11 @@ def images_prune(*, delete: bool = False) -> list[ImageAsset]:
         return orphans
     for asset in orphans:
         with transaction.atomic():
-            locked = ImageAsset.objects.orphans().select_for_update().filter(pk=asset.pk)
-            if not locked.exists():
+            # Lock the row, then ask again whether it is still an orphan (PostgreSQL allows no
+            # FOR UPDATE with the DISTINCT and outer joins that ``orphans()`` needs).
+            if not ImageAsset.objects.select_for_update().filter(pk=asset.pk).exists():
+                continue
+            if not ImageAsset.objects.orphans().filter(pk=asset.pk).exists():
                 continue
             # Rows first: a failed file delete leaves a stray file, never a row without its file.
             names = asset.file_names()
