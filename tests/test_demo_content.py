@@ -29,12 +29,17 @@ TODAY = dt.date(2026, 12, 2)
 NOT_YET_CHECKED = {
     "att-cancel.en.yaml",
     "att-cancel.zh-hans.yaml",
+    "att-pause.en.yaml",
     "att-pause.zh-hans.yaml",
+    "cmhk-cancel.en.yaml",
     "cmhk-cancel.zh-hans.yaml",
+    "mint-mobile-activate-esim.en.yaml",
     "mint-mobile-activate-esim.zh-hans.yaml",
+    "t-mobile-activate-esim.en.yaml",
     "t-mobile-activate-esim.zh-hans.yaml",
     "t-mobile-renew.en.yaml",
     "t-mobile-renew.zh-hans.yaml",
+    "t-mobile-transfer-esim.en.yaml",
     "t-mobile-transfer-esim.zh-hans.yaml",
     # United Kingdom and Italy (branch i13b).
     "iliad-cancel.en.yaml",
@@ -45,25 +50,18 @@ NOT_YET_CHECKED = {
     # copies of its contract and contact channels) stay unchecked.
     "iliad-port-out.en.yaml",
     "iliad-port-out.zh-hans.yaml",
+    "vodafone-it-renew.en.yaml",
     "vodafone-it-renew.zh-hans.yaml",
+    "windtre-renew.en.yaml",
     "windtre-renew.zh-hans.yaml",
 }
 # Carriers whose support channels have not been checked yet; may only shrink.
 CHANNELS_NOT_YET_CHECKED: set[str] = set()
 # Chinese guides still waiting for their English version; the list may only shrink.
-NOT_YET_TRANSLATED = {
-    "att-pause",
-    "cmhk-cancel",
-    "mint-mobile-activate-esim",
-    "t-mobile-activate-esim",
-    "t-mobile-transfer-esim",
-    # United Kingdom and Italy (branch i13b).
-    "vodafone-it-renew",
-    "windtre-renew",
-}
+NOT_YET_TRANSLATED: set[str] = set()
 
 # Countries still without a country-wide "keep your number cheaply" guide; may only shrink.
-COUNTRY_GUIDES_NOT_YET_WRITTEN = {"gb", "it"}
+COUNTRY_GUIDES_NOT_YET_WRITTEN: set[str] = set()
 
 # Official pages a country-wide guide may cite besides its carriers' own sites.
 REGULATORS = {
