@@ -308,3 +308,15 @@ def test_the_page_uses_no_inline_styles_or_scripts(client, change):
 def test_snapshot_of_an_unchanged_copy_compares_unchanged(db):
     live = factories.guide(status=Status.PUBLISHED)
     assert compare_versions(snapshot(live), snapshot(live))["unchanged"]
+
+
+def test_two_revisions_compare_side_by_side_as_old_and_new(client, change):
+    live, copy, _editor, reviewer = change
+    workflow.guide_publish(guide=copy, user=reviewer)
+    client.force_login(reviewer)
+    page = client.get(
+        reverse("admin:kb_guide_revisions", args=[live.pk]), {"a": 1, "b": 2}
+    ).content.decode()
+    assert '<span class="kb-review-side-name">旧版</span>' in page
+    assert '<span class="kb-review-side-name">新版</span>' in page
+    assert '这是一份<ins class="diff-ins">修改过的</ins>测试指南。' in page

@@ -96,6 +96,15 @@ def test_reviewer_compares_side_by_side_and_publishes(
     assert axe_violations(page) == []
 
     page.set_viewport_size(DESKTOP)
+    page.goto(f"/zh-hans/admin/kb/guide/{copy.pk}/history/revisions/?current=1")
+    old, new = (
+        _box(page, f"{changed} .kb-review-live"),
+        _box(page, f"{changed} .kb-review-proposed"),
+    )
+    assert abs(old["y"] - new["y"]) < 2 and new["x"] > old["x"]
+    screenshot(page, "revisions-compare-pending-1280")
+    assert axe_violations(page) == []
+    page.locator("a[href$='/review/']").click()
     page.locator("#id_note-publish").fill("第 2 步先关闭漫游")
     page.locator("[data-kb-action=publish]").click()
     page.wait_for_url(f"**/admin/kb/guide/{live.pk}/change/")
