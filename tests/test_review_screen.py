@@ -114,6 +114,24 @@ def test_only_the_changed_line_of_a_long_text_is_marked():
     assert old == '第一行\n第二<del class="diff-del">行</del>\n第三行'
 
 
+def test_a_long_rewritten_block_is_marked_whole_not_character_by_character():
+    old, new = char_diff_sides("甲" * 6_000, "乙" * 6_000)
+    assert old == f'<del class="diff-del">{"甲" * 6_000}</del>'
+    assert new == f'<ins class="diff-ins">{"乙" * 6_000}</ins>'
+
+
+def test_a_changed_picture_marks_its_step_changed_and_is_shown():
+    with_picture = {**LIVE[0], "images": [{"asset": "k1", "alt": "设置页面", "caption": ""}]}
+    renamed = {**LIVE[0], "images": [{"asset": "k1", "alt": "漫游设置页面", "caption": ""}]}
+    comparison = compare_versions(
+        {"guide": {}, "steps": [with_picture]}, {"guide": {}, "steps": [renamed]}
+    )
+    (row,) = comparison["steps"]
+    assert row["status"] == CHANGED
+    pictures = [f for f in row["fields"] if f["changed"]]
+    assert len(pictures) == 1 and '<ins class="diff-ins">漫游</ins>' in pictures[0]["new"]
+
+
 # --- the screen --------------------------------------------------------------------------------
 @pytest.fixture
 def change(db, settings):
