@@ -44,8 +44,11 @@ FIELDS = (
 )
 # Below this similarity, a live and a proposed item are one removed and one added, not a change.
 MATCH_THRESHOLD = 0.5
-# Similarity is judged on at most this many characters of each item.
+# Similarity is judged on at most this many characters of each item, and beyond this many
+# comparisons only between items at most MATCH_WINDOW places apart.
 MATCH_CHARS = 2_000
+MAX_COMPARISONS = 2_500
+MATCH_WINDOW = 10
 
 
 @dataclass(frozen=True)
@@ -106,29 +109,31 @@ def match_items(old: list[dict], new: list[dict], fields) -> list[Match]:
         same = unused.get(_key(item, fields))
         if same:
             pairs[index] = same.pop(0)
-    left = [i for i in range(len(old)) if i not in set(pairs.values())]
+    paired = set(pairs.values())
+    left = [i for i in range(len(old)) if i not in paired]
     right = [j for j in range(len(new)) if j not in pairs]
+    # A long list rewritten throughout: only items near their old place are compared.
+    window = len(old) + len(new) if len(left) * len(right) <= MAX_COMPARISONS else MATCH_WINDOW
     candidates = []
     for i in left:
         a = _text(old[i], fields)
         for j in right:
-            matcher = SequenceMatcher(None, a, _text(new[j], fields))
-            if matcher.real_quick_ratio() < MATCH_THRESHOLD:
+            if abs(i - j) > window:
                 continue
-            if matcher.quick_ratio() < MATCH_THRESHOLD:
+            matcher = SequenceMatcher(None, a, _text(new[j], fields))
+            if (
+                matcher.real_quick_ratio() < MATCH_THRESHOLD
+                or matcher.quick_ratio() < MATCH_THRESHOLD
+            ):
                 continue
             ratio = matcher.ratio()
             if ratio >= MATCH_THRESHOLD:
                 candidates.append((-ratio, abs(i - j), j, i))
-    taken_old, taken_new = set(), set()
     for _ratio, _distance, j, i in sorted(candidates):
-        if i not in taken_old and j not in taken_new:
+        if i not in paired and j not in pairs:
             pairs[j] = i
-            taken_old.add(i)
-            taken_new.add(j)
-    ordered = sorted((i, j) for j, i in pairs.items())
-    by_new = sorted(ordered, key=lambda pair: pair[1])
-    kept = _in_order(by_new)
+            paired.add(i)
+    kept = _in_order(sorted(((i, j) for j, i in pairs.items()), key=lambda pair: pair[1]))
     rows: list[tuple[tuple, Match]] = []
     for j in range(len(new)):
         i = pairs.get(j)

@@ -82,6 +82,12 @@ def test_a_rewritten_step_is_removed_and_added_not_changed():
     assert (REMOVED, 1, None) in statuses and (ADDED, None, 1) in statuses
 
 
+def test_a_long_guide_edited_throughout_still_pairs_each_step_with_its_edit():
+    old = [_step(f"第 {n} 步：检查设置项 {n}") for n in range(60)]
+    new = [{**step, "body": step["body"] + "如有问题，联系客服。"} for step in old]
+    assert _statuses(old, new) == [(CHANGED, n, n) for n in range(60)]
+
+
 def test_before_the_first_publication_every_step_is_added():
     assert _statuses([], LIVE) == [(ADDED, None, i) for i in range(4)]
 
