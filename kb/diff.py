@@ -51,3 +51,40 @@ def line_diff_html(old: str, new: str, *, context: int = 2, limit: int = 400) ->
     if len(rows) > limit:
         rows = rows[:limit] + ['<div class="diff-gap">…</div>']
     return mark_safe("".join(rows))  # every line above is escaped or made by char_diff_html
+
+
+# Above this many characters on each side, a changed block is marked whole rather than diffed
+# character by character (SequenceMatcher is quadratic in the worst case).
+SIDE_DIFF_LIMIT = 5_000
+
+
+def char_diff_sides(old: str, new: str) -> tuple[SafeString, SafeString]:
+    """``old`` and ``new`` as two escaped HTML texts for a side-by-side view: what was removed is
+    in <del> on the old side, what was added in <ins> on the new side, character by character
+    inside changed lines (Chinese has no spaces to diff words by)."""
+    old, new = old or "", new or ""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    left, right = [], []
+    for op, a1, a2, b1, b2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        before, after = "".join(a[a1:a2]), "".join(b[b1:b2])
+        if op == "equal":
+            left.append(escape(before))
+            right.append(escape(after))
+        elif op == "replace" and len(before) <= SIDE_DIFF_LIMIT and len(after) <= SIDE_DIFF_LIMIT:
+            matcher = SequenceMatcher(None, before, after, autojunk=False)
+            for inner, x1, x2, y1, y2 in matcher.get_opcodes():
+                if inner == "equal":
+                    left.append(escape(before[x1:x2]))
+                    right.append(escape(after[y1:y2]))
+                    continue
+                if x2 > x1:
+                    left.append(f'<del class="diff-del">{escape(before[x1:x2])}</del>')
+                if y2 > y1:
+                    right.append(f'<ins class="diff-ins">{escape(after[y1:y2])}</ins>')
+        else:
+            if before:
+                left.append(f'<del class="diff-del">{escape(before)}</del>')
+            if after:
+                right.append(f'<ins class="diff-ins">{escape(after)}</ins>')
+    # every piece of text above is escaped
+    return mark_safe("".join(left)), mark_safe("".join(right))

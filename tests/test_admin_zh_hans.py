@@ -30,7 +30,7 @@ def _visible_text(page: str) -> str:
         r'<select\b[^>]*id="(id_language|id_plan_type)".*?</select>', " ", page, flags=re.S
     )
     page = re.sub(r"<[^>]+>", " ", page)
-    return re.sub(r"\bguide-\d+\b", " ", html.unescape(page))  # the test guides' slugs
+    return re.sub(r"\b(draft-guide|guide-\d+)\b", " ", html.unescape(page))  # test guides' slugs
 
 
 @pytest.fixture
@@ -69,6 +69,9 @@ def pages(settings):
             reverse("admin:kb_guide_change", args=[live.pk]),
             reverse("admin:kb_guide_change", args=[copy.pk]),
             reverse("admin:kb_guide_revisions", args=[live.pk]) + "?current=1",
+            reverse("admin:kb_guide_revisions", args=[copy.pk]) + "?current=1",
+            reverse("admin:kb_guide_review", args=[copy.pk]),
+            reverse("admin:kb_guide_review", args=[draft.pk]),
             reverse("admin:kb_guideevent_changelist"),
             reverse("admin:kb_correction_changelist"),
             reverse("admin:kb_correction_change", args=[correction.pk]),

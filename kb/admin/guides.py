@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kb.admin.base import URL_FIELDS_HTTPS
 from kb.admin.dashboard import dashboard_item
-from kb.diff import char_diff_html
+from kb.compare import compare_versions
 from kb.models import (
     Correction,
     Guide,
@@ -27,7 +27,7 @@ from kb.models import (
 )
 from kb.services import workflow
 from kb.services._common import renumber
-from kb.services.snapshots import PROBLEM_FIELDS, STEP_FIELDS, snapshot
+from kb.services.snapshots import snapshot
 
 Status = Guide.Status
 
@@ -218,6 +218,7 @@ class GuideAdmin(admin.ModelAdmin):
         "verification_label",
         "feedback_label",
         "corrections_label",
+        "review_link",
         "updated_at",
     )
     list_filter = (
@@ -303,6 +304,7 @@ class GuideAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(
                 has_pending=Exists(pending),
+                pending_in_review=Exists(pending.filter(status=Status.IN_REVIEW)),
                 votes_yes=_count(GuideFeedback.objects.filter(guide=OuterRef("pk"), helpful=True)),
                 votes_no=_count(GuideFeedback.objects.filter(guide=OuterRef("pk"), helpful=False)),
                 open_corrections=_count(Correction.objects.waiting().filter(guide=OuterRef("pk"))),
@@ -324,6 +326,18 @@ class GuideAdmin(admin.ModelAdmin):
             return "—"
         url = reverse("admin:kb_correction_changelist") + f"?guide__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, count)
+
+    @admin.display(description=_("review"))
+    def review_link(self, obj):
+        if obj.status == Status.IN_REVIEW:
+            label = _("Review")
+        elif getattr(obj, "pending_in_review", False):
+            label = _("Review the change")
+        else:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:kb_guide_review", args=[obj.pk]), label
+        )
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
@@ -450,6 +464,11 @@ class GuideAdmin(admin.ModelAdmin):
                 name="kb_guide_revisions",
             ),
             path(
+                "<int:pk>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="kb_guide_review",
+            ),
+            path(
                 "<int:pk>/preview/",
                 self.admin_site.admin_view(self.preview_view),
                 name="kb_guide_preview",
@@ -475,11 +494,13 @@ class GuideAdmin(admin.ModelAdmin):
         extra_context = extra_context or {}
         guide = self.get_object(request, object_id)
         if guide is not None:
+            pending = guide.pending_versions.first() if not guide.draft_of_id else None
             extra_context.update(
                 {
+                    "review_url": review_url(pending or guide),
                     "workflow_buttons": self.workflow_buttons(request, guide),
                     "events": guide.live.events.select_related("actor")[:20],
-                    "pending": guide.pending_versions.first() if not guide.draft_of_id else None,
+                    "pending": pending,
                     "is_locked": self._is_locked(guide),
                     "self_publish_blocked": guide.status == Status.IN_REVIEW
                     and request.user.has_perm(workflow.PERM_PUBLISH)
@@ -503,6 +524,12 @@ class GuideAdmin(admin.ModelAdmin):
         return self._transition(request, guide, name)
 
     def _transition(self, request, guide, name):
+        _done, target = self._run_transition(request, guide, name)
+        return HttpResponseRedirect(reverse("admin:kb_guide_change", args=[target.pk]))
+
+    def _run_transition(self, request, guide, name):
+        """Carry out the button ``name`` through its service, with a message either way.
+        Returns whether it was done and the guide to show next."""
         service = workflow.SERVICES.get(name)
         if service is None:
             raise Http404
@@ -512,7 +539,6 @@ class GuideAdmin(admin.ModelAdmin):
             "reason": post.get(f"reason-{name}", post.get("reason", "")),
             "version": post.get("kb_version", post.get("version", "")),
         }
-        target = guide
         try:
             result = service(guide, request.user, data)
         except PermissionDenied as exc:
@@ -522,9 +548,9 @@ class GuideAdmin(admin.ModelAdmin):
         except workflow.WorkflowError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:
-            target = result
             self.message_user(request, TRANSITION_MESSAGES[name], messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:kb_guide_change", args=[target.pk]))
+            return True, result
+        return False, guide
 
     def _revert(self, request, guide):
         number = request.POST.get("revision", "")
@@ -551,6 +577,9 @@ class GuideAdmin(admin.ModelAdmin):
         guide = get_object_or_404(Guide, pk=pk)
         if not self.has_view_permission(request, guide):
             raise PermissionDenied
+        # A pending change has no revisions of its own: it is compared with its live guide's.
+        pending = guide if guide.is_pending_copy else guide.pending_versions.first()
+        guide = guide.live
         revisions = list(guide.revisions.select_related("created_by").order_by("-number"))
         numbers = [r.number for r in revisions]
         try:
@@ -561,11 +590,9 @@ class GuideAdmin(admin.ModelAdmin):
         by_number = {r.number: r for r in revisions}
         comparison = None
         if a in by_number and b in by_number:
-            comparison = compare_revisions(by_number[a].data, by_number[b].data)
+            comparison = compare_versions(by_number[a].data, by_number[b].data)
         elif request.GET.get("current") and revisions:
-            comparison = compare_revisions(
-                revisions[0].data, snapshot(guide.pending_versions.first() or guide)
-            )
+            comparison = compare_versions(revisions[0].data, snapshot(pending or guide))
         context = {
             **self.admin_site.each_context(request),
             "title": _("History of “%(title)s”") % {"title": guide.title},
@@ -576,9 +603,72 @@ class GuideAdmin(admin.ModelAdmin):
             "a": a,
             "b": b,
             "comparison": comparison,
+            "pending": pending,
             "can_revert": workflow.is_allowed("revert", guide=guide, user=request.user),
         }
         return TemplateResponse(request, "admin/kb/guide/revisions.html", context)
+
+    # --- the review screen ------------------------------------------------------------------
+    REVIEW_ACTIONS = ("publish", "reject")
+
+    def review_view(self, request, pk):
+        """The page a change in review opens on: live and proposed side by side, with the
+        reviewer's publish and send-back forms (only those the workflow table allows)."""
+        guide = get_object_or_404(Guide.objects.select_related("draft_of"), pk=pk)
+        if not self.has_view_permission(request, guide):
+            raise PermissionDenied
+        if not guide.is_pending_copy and guide.status in (Status.PUBLISHED, Status.ARCHIVED):
+            pending = guide.pending_versions.first()
+            if pending is not None:
+                return HttpResponseRedirect(reverse("admin:kb_guide_review", args=[pending.pk]))
+            self.message_user(request, _("There is no change of this guide to review."))
+            return HttpResponseRedirect(reverse("admin:kb_guide_change", args=[guide.pk]))
+        if request.method == "POST":
+            name = request.POST.get("_transition", "")
+            if name not in self.REVIEW_ACTIONS:
+                raise Http404
+            done, target = self._run_transition(request, guide, name)
+            if not done:
+                return HttpResponseRedirect(reverse("admin:kb_guide_review", args=[guide.pk]))
+            return HttpResponseRedirect(reverse("admin:kb_guide_change", args=[target.pk]))
+        live, last_revision = None, None
+        if guide.is_pending_copy:
+            live = snapshot(guide.draft_of)
+        else:
+            last_revision = guide.revisions.order_by("-number").first()
+            live = last_revision.data if last_revision else None
+        allowed = {
+            t.name for t in workflow.available_actions(guide=guide, user=request.user)
+        } & set(self.REVIEW_ACTIONS)
+        comparison = compare_versions(live, snapshot(guide))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Review “%(title)s”") % {"title": guide.title},
+            "opts": self.model._meta,
+            "original": guide,
+            "guide": guide,
+            "live_guide": guide.draft_of if guide.is_pending_copy else None,
+            "has_live": live is not None,
+            "last_revision": last_revision,
+            "comparison": comparison,
+            "version": workflow.version_token(guide),
+            "can_publish": "publish" in allowed,
+            "can_reject": "reject" in allowed,
+            "publish_blocked": ""
+            if "publish" in allowed
+            else self._review_blocked_reason(request, guide),
+            "preview_url": reverse("admin:kb_guide_preview", args=[guide.pk]),
+        }
+        return TemplateResponse(request, "admin/kb/guide/review.html", context)
+
+    def _review_blocked_reason(self, request, guide):
+        if guide.status == Status.DRAFT:
+            return _(
+                "This version is a draft: it can be published once it is submitted for review."
+            )
+        if not request.user.has_perm(workflow.PERM_PUBLISH):
+            return _("Only a reviewer can publish this change or send it back.")
+        return workflow.blocked_reason("publish", guide=guide, user=request.user)
 
     def preview_view(self, request, pk):
         guide = get_object_or_404(Guide.objects.select_related("carrier", "country", "task"), pk=pk)
@@ -616,46 +706,12 @@ class GuideAdmin(admin.ModelAdmin):
         return request.user.has_perm(workflow.PERM_VERIFY)
 
 
-def compare_revisions(old: dict, new: dict) -> dict:
-    """Field by field and step by step, with character-level diffs of what changed."""
-    fields = []
-    for name in ("title", "summary", "prerequisites", "time_needed", "risk_notes", "tips"):
-        before, after = old["guide"].get(name) or "", new["guide"].get(name) or ""
-        if before != after:
-            fields.append(
-                {
-                    "name": Guide._meta.get_field(name).verbose_name,
-                    "diff": char_diff_html(str(before), str(after)),
-                }
-            )
-
-    def children(key, names, model):
-        rows = []
-        before, after = old.get(key, []), new.get(key, [])
-        for index in range(max(len(before), len(after))):
-            a = before[index] if index < len(before) else {}
-            b = after[index] if index < len(after) else {}
-            diffs = [
-                {
-                    "name": model._meta.get_field(name).verbose_name,
-                    "diff": char_diff_html(a.get(name) or "", b.get(name) or ""),
-                }
-                for name in names
-                if (a.get(name) or "") != (b.get(name) or "")
-            ]
-            if diffs:
-                status = _("added") if not a else _("removed") if not b else _("changed")
-                rows.append({"position": index + 1, "status": status, "diffs": diffs})
-        return rows
-
-    return {
-        "fields": fields,
-        "steps": children("steps", STEP_FIELDS, Step),
-        "problems": children("problems", PROBLEM_FIELDS, Problem),
-        "unchanged": not fields
-        and old.get("steps") == new.get("steps")
-        and old.get("problems") == new.get("problems"),
-    }
+def review_url(guide: Guide) -> str | None:
+    """The review screen of ``guide`` when it has something to review: a guide in review or a
+    pending change (of a published guide: its pending change)."""
+    if guide.is_pending_copy or guide.status == Status.IN_REVIEW:
+        return reverse("admin:kb_guide_review", args=[guide.pk])
+    return None
 
 
 @admin.register(GuideEvent)

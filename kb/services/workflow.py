@@ -225,6 +225,12 @@ def is_allowed(name: str, *, guide: Guide, user) -> bool:
     return _blocker(name, guide, user) is None
 
 
+def blocked_reason(name: str, *, guide: Guide, user) -> str:
+    """Why ``user`` may not take the transition ``name`` on ``guide`` now ("" when they may)."""
+    error = _blocker(name, guide, user)
+    return "" if error is None else str(error) or _("You do not have permission to do this.")
+
+
 def available_actions(*, guide: Guide, user) -> list[Transition]:
     """The transitions ``user`` may take on ``guide`` now, in the order the page shows them:
     exactly those the services below would carry out."""
