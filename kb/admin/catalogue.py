@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kb.admin.base import URL_FIELDS_HTTPS
 from kb.admin.dashboard import dashboard_item
@@ -177,7 +178,13 @@ def _fact_rows(before: dict, after: dict) -> dict:
             if a.get(name) != b.get(name)
         ]
         if diffs:
-            status = _("added") if not a else _("removed") if not b else _("changed")
+            status = (
+                _("added")
+                if not a
+                else _("removed")
+                if not b
+                else pgettext_lazy("comparison", "changed")
+            )
             channels.append({"position": index + 1, "status": status, "diffs": diffs})
     return {"fields": fields, "channels": channels}
 

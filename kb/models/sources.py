@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SourcePage(models.Model):
@@ -44,7 +45,7 @@ class SourceBaseline(models.Model):
 
     class State(models.TextChoices):
         SAME = "same", _("unchanged")
-        CHANGED = "changed", _("changed")
+        CHANGED = "changed", pgettext_lazy("source check", "changed")
         GONE = "gone", _("gone")
 
     guide = models.ForeignKey(
