@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kb.admin.base import URL_FIELDS_HTTPS
-from kb.admin.dashboard import dashboard_item
+from kb.admin.dashboard import MineFilter, dashboard_item
 from kb.diff import char_diff_html
 from kb.models import (
     Correction,
@@ -221,6 +221,7 @@ class GuideAdmin(admin.ModelAdmin):
         "updated_at",
     )
     list_filter = (
+        MineFilter,
         "status",
         PendingFilter,
         VerificationFilter,
