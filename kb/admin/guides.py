@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kb.admin.base import URL_FIELDS_HTTPS
 from kb.admin.dashboard import MineFilter, dashboard_item
+from kb.admin.preview import MarkdownFieldsMixin, MarkdownPreviewMixin
 from kb.diff import char_diff_html
 from kb.models import (
     Correction,
@@ -124,7 +125,7 @@ class RenumberingFormSet(forms.BaseInlineFormSet):
         return rows
 
 
-class OrderedInline(admin.StackedInline):
+class OrderedInline(MarkdownFieldsMixin, admin.StackedInline):
     formfield_overrides = URL_FIELDS_HTTPS
     view_on_site = False  # a step of a draft has no public page
     formset = RenumberingFormSet
@@ -200,7 +201,7 @@ TRANSITION_MESSAGES = {
 
 
 @admin.register(Guide)
-class GuideAdmin(admin.ModelAdmin):
+class GuideAdmin(MarkdownPreviewMixin, admin.ModelAdmin):
     form = GuideForm
     formfield_overrides = URL_FIELDS_HTTPS
     change_form_template = "admin/kb/guide/change_form.html"
