@@ -129,7 +129,9 @@ def _guide_title(guide: Guide) -> str:
 
 def _topic(guide: Guide) -> str:
     return " · ".join(
-        str(part) for part in (guide.carrier or guide.country, guide.task, guide.language) if part
+        str(part)
+        for part in (guide.carrier or guide.country, guide.task, guide.get_language_display())
+        if part
     )
 
 
