@@ -244,7 +244,9 @@ def _grow(editor, reviewer, n):
         _report(_published(editor, reviewer))
 
 
-def test_the_desk_query_count_stays_flat_as_work_grows(client, editor, reviewer):
+def test_the_desk_query_count_stays_flat_as_work_grows(
+    client, editor, reviewer, django_assert_max_num_queries
+):
     counts = {}
     for user in (editor, reviewer):
         client.force_login(user)
@@ -258,10 +260,7 @@ def test_the_desk_query_count_stays_flat_as_work_grows(client, editor, reviewer)
     _grow(editor, reviewer, SECTION_ROWS + 2)
     for user in (editor, reviewer):
         client.force_login(user)
-        with CaptureQueriesContext(connection) as many:
+        # Past ten rows a section also counts its total: one more query per section, no more.
+        with django_assert_max_num_queries(counts[user.username] + 4):
             page = _desk(client, user)
-        # Past ten rows a section counts its total: one more query per section at most.
-        assert len(many) <= counts[user.username] + 4, [
-            q["sql"][:150] for q in many.captured_queries
-        ]
-        assert "kb-desk-all" in page
+        assert page.count('class="kb-desk-all"') >= 2  # every section with rows

@@ -739,7 +739,7 @@ def needs_verification(request):
 def drafts(request):
     if not _can_see_guides(request):
         return None
-    count = Guide.objects.filter(status=Status.DRAFT, draft_of__isnull=True).count()
+    count = Guide.objects.originals().filter(status=Status.DRAFT).count()
     return {
         "label": _("Drafts"),
         "count": count,
