@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from kb import selectors
-from kb.admin.dashboard import SECTION_ROWS
+from kb.admin.dashboard import SECTION_ROWS, guide_review_url
 from kb.models import Guide
 from kb.services import corrections, workflow
 from tests import factories
@@ -150,7 +150,7 @@ def test_reviewer_sees_what_waits_for_them_but_not_their_own_submission(client, 
     own = _submitted(reviewer, title="审核人自己写的")
     waiting = _section(_desk(client, reviewer), "waiting")
     assert theirs.title in waiting and own.title not in waiting
-    assert reverse("admin:kb_guide_change", args=[theirs.pk]) in waiting
+    assert guide_review_url(theirs) in waiting  # the review page once there is one
     assert "submitted by ed" in waiting
 
 
@@ -233,6 +233,28 @@ def test_the_guide_list_filters_by_my_drafts_and_what_was_sent_back(client, edit
     sent_back = client.get(changelist, {"mine": "sent_back"}).content.decode()
     assert f"/guide/{back.pk}/change/" in sent_back
     assert f"/guide/{draft.pk}/change/" not in sent_back
+
+
+def test_corrections_see_all_opens_the_queue_of_open_corrections(client, editor, reviewer):
+    live = _published(editor, reviewer)
+    waiting = _report(live)
+    decided = _report(live, text="另一个说法。")
+    corrections.correction_reject(
+        correction=decided, user=reviewer, reason="not_reproducible", note=""
+    )
+    section = _section(_desk(client, editor), "corrections")
+    assert section.count("<li>") == 1
+    see_all = re.search(r'<p class="kb-desk-all"><a href="([^"]+)"', section).group(1)
+    queue = client.get(see_all.replace("&amp;", "&"))
+    assert queue.status_code == 200
+    assert list(queue.context["cl"].result_list) == [waiting]
+
+
+def test_an_editor_waits_for_nothing_in_the_guide_list_either(client, editor):
+    _submitted(factories.editor("ed2"))
+    client.force_login(editor)
+    response = client.get(reverse("admin:kb_guide_changelist"), {"mine": "waiting"})
+    assert list(response.context["cl"].result_list) == []
 
 
 def _grow(editor, reviewer, n):
