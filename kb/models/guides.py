@@ -68,8 +68,9 @@ class GuideQuerySet(models.QuerySet):
 
     def with_last_transition(self):
         """Annotate the last change of state (submitted, sent back, published…) of each version:
-        ``last_transition_action``, ``_note``, ``_at``, ``_by`` (a username) and ``_by_id``. A pending
-        copy's events are kept on its live guide; only those since the copy was opened count."""
+        ``last_transition_action``, ``_note``, ``_at``, ``_by`` (a username) and ``_by_id``.
+        A pending copy's events are kept on its live guide; only those since it was opened
+        count."""
         events = _version_events().exclude(from_status="").order_by("-at", "-id")
         return self.annotate(
             last_transition_action=Subquery(events.values("action")[:1]),
