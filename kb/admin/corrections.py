@@ -552,7 +552,7 @@ def corrections_waiting(request):
     return {
         "label": _("Reader corrections waiting"),
         "count": Correction.objects.waiting().count(),
-        "url": _changelist("status__in=received,reviewing"),
+        "url": _changelist(f"status__in={','.join(Correction.OPEN_STATUSES)}"),
     }
 
 

@@ -13,7 +13,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kb.admin.base import URL_FIELDS_HTTPS
-from kb.admin.dashboard import dashboard_item
+from kb.admin.dashboard import MineFilter, dashboard_item
+from kb.admin.preview import MarkdownFieldsMixin, MarkdownPreviewMixin
 from kb.compare import compare_versions
 from kb.models import (
     Correction,
@@ -124,7 +125,7 @@ class RenumberingFormSet(forms.BaseInlineFormSet):
         return rows
 
 
-class OrderedInline(admin.StackedInline):
+class OrderedInline(MarkdownFieldsMixin, admin.StackedInline):
     formfield_overrides = URL_FIELDS_HTTPS
     view_on_site = False  # a step of a draft has no public page
     formset = RenumberingFormSet
@@ -200,7 +201,7 @@ TRANSITION_MESSAGES = {
 
 
 @admin.register(Guide)
-class GuideAdmin(admin.ModelAdmin):
+class GuideAdmin(MarkdownPreviewMixin, admin.ModelAdmin):
     form = GuideForm
     formfield_overrides = URL_FIELDS_HTTPS
     change_form_template = "admin/kb/guide/change_form.html"
@@ -222,6 +223,7 @@ class GuideAdmin(admin.ModelAdmin):
         "updated_at",
     )
     list_filter = (
+        MineFilter,
         "status",
         PendingFilter,
         VerificationFilter,
@@ -793,7 +795,7 @@ def needs_verification(request):
 def drafts(request):
     if not _can_see_guides(request):
         return None
-    count = Guide.objects.filter(status=Status.DRAFT, draft_of__isnull=True).count()
+    count = Guide.objects.originals().filter(status=Status.DRAFT).count()
     return {
         "label": _("Drafts"),
         "count": count,

@@ -2,7 +2,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -50,12 +52,57 @@ class GuideQuerySet(models.QuerySet):
     def pending_changes(self):
         return self.filter(draft_of__isnull=False).exclude(status=Guide.Status.ARCHIVED)
 
+    def written_by(self, user):
+        """Versions ``user`` wrote (part of) the text of: the four-eyes rule in SQL, the same as
+        ``workflow.writer_ids``. A pending copy's writers are who edited it since it was opened;
+        a guide's, who edited it since it was last published; and whoever edited it last."""
+        if getattr(user, "pk", None) is None:
+            return self.none()
+        return self.filter(_written_by(user))
+
+    def not_written_by(self, user):
+        """Versions ``user`` may publish under the four-eyes rule."""
+        if getattr(user, "pk", None) is None:
+            return self.all()
+        return self.exclude(_written_by(user))
+
+    def with_last_transition(self):
+        """Annotate the last change of state (submitted, sent back, published…) of each version:
+        ``last_transition_action``, ``_note``, ``_at``, ``_by`` (a username) and ``_by_id``.
+        A pending copy's events are kept on its live guide; only those since it was opened
+        count."""
+        events = _version_events().exclude(from_status="").order_by("-at", "-id")
+        return self.annotate(
+            last_transition_action=Subquery(events.values("action")[:1]),
+            last_transition_note=Subquery(events.values("note")[:1]),
+            last_transition_at=Subquery(events.values("at")[:1]),
+            last_transition_by=Subquery(events.values("actor__username")[:1]),
+            last_transition_by_id=Subquery(events.values("actor_id")[:1]),
+        )
+
     def needs_verification(self, now=None):
         """Published guides never verified, or whose re-verification interval has passed."""
         now = now or timezone.now()
         return self.published().filter(
             Q(last_verified_at__isnull=True) | Q(verification_due_at__lt=now)
         )
+
+
+def _version_events():
+    """Events of the outer version (``OuterRef``): its own, or a pending copy's on the live guide
+    since the copy was opened."""
+    return GuideEvent.objects.filter(
+        guide_id=Coalesce(OuterRef("draft_of_id"), OuterRef("pk"))
+    ).filter(Q(IsNull(OuterRef("draft_of_id"), True)) | Q(at__gte=OuterRef("created_at")))
+
+
+def _written_by(user) -> Q:
+    published_since = GuideEvent.objects.filter(
+        guide_id=OuterRef("guide_id"), action=GuideEvent.Action.PUBLISHED, at__gte=OuterRef("at")
+    )
+    writes = _version_events().filter(action__in=GuideEvent.WRITE_ACTIONS, actor_id=user.pk)
+    since_published = Q(IsNull(OuterRef("draft_of_id"), False)) | ~Exists(published_since)
+    return Q(updated_by_id=user.pk) | Exists(writes.filter(since_published))
 
 
 def _staff_member(verbose_name):
@@ -467,6 +514,11 @@ class GuideEvent(models.Model):
         VERIFIED = "verified", _("Verified")
         REVERTED = "reverted", _("Old revision restored as a pending change")
         DISCARDED = "discarded", _("Pending change discarded")
+
+    # Events whose actor wrote (part of) the text of the version they belong to.
+    WRITE_ACTIONS = (Action.CREATED, Action.IMPORTED, Action.EDITED, Action.REVERTED)
+    # A reviewer's decision that returns a version to its writers, with a reason.
+    SENT_BACK_ACTIONS = (Action.REJECTED, Action.RESTORED)
 
     guide = models.ForeignKey(
         Guide, on_delete=models.CASCADE, related_name="events", verbose_name=_("guide")
