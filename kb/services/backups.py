@@ -90,7 +90,7 @@ def database_backup(
     now: datetime | None = None,
 ) -> Backup:
     """Write a backup of database ``using`` to ``path`` (a file, or a directory to put a
-    ``kb-<time>`` file in) and its manifest beside it; with ``media``, the uploaded pictures too.
+    ``kb-<time>`` file in: one that exists, or a path without an extension) and its manifest beside it; with ``media``, the uploaded pictures too.
     With ``keep_days``, backups in the same directory older than that many days are deleted
     once this one is complete."""
     connection = connections[using]
@@ -99,7 +99,7 @@ def database_backup(
         raise BackupError(f"backups of a {vendor} database are not supported")
     now = now or datetime.now(UTC)
     path = Path(path)
-    if path.is_dir() or str(path).endswith(os.sep):
+    if path.is_dir() or str(path).endswith(os.sep) or not path.suffix:
         path = path / f"kb-{now:%Y%m%d-%H%M%S}{EXTENSIONS[vendor]}"
     elif keep_days is not None:
         raise BackupError("--keep needs PATH to be a directory (the backups to prune are in it)")
@@ -483,6 +483,7 @@ def _pending_migrations(applied: dict[str, list[str]]) -> list[str]:
 
 def _sqlite_restore(source_path: Path, target: str, settings_dict) -> dict[str, int]:
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    register_functions(source)
     try:
         check = source.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":

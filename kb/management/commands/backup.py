@@ -8,8 +8,8 @@ from kb.services.backups import BackupError, database_backup, describe_counts
 class Command(BaseCommand):
     help = (
         "Back the database up while the site keeps serving: SQLite through its backup API, "
-        "PostgreSQL with pg_dump -Fc. PATH is a file, or a directory to write "
-        "kb-<date>-<time>.<ext> into; a manifest (PATH.json) is written beside it. "
+        "PostgreSQL with pg_dump -Fc. PATH is a file, or a directory (one that exists, "
+        "or a path without an extension) to write kb-<date>-<time>.<ext> into; a manifest (PATH.json) is written beside it. "
         "See docs/deploy.md, Backups."
     )
 
