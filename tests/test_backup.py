@@ -495,7 +495,7 @@ def test_postgresql_restore_puts_back_what_was_deleted_and_empties_the_caches(pg
 
 
 @postgres
-def test_postgresql_backup_says_when_pg_dump_is_missing(pg_demo, tmp_path, monkeypatch):
+def test_postgresql_backup_says_when_pg_dump_is_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BackupError, match="pg_dump is not installed or not on PATH"):
         database_backup(path=tmp_path / "b.pgdump")
