@@ -238,6 +238,20 @@ def test_restore_puts_back_what_was_deleted_since_the_backup(site_file, tmp_path
     assert rows(site_file, "kb_correction") == kept
 
 
+def test_restoring_a_backup_older_than_the_code_says_to_migrate(site_file, tmp_path):
+    with sqlite3.connect(site_file) as db:
+        (latest,) = db.execute(
+            "SELECT name FROM django_migrations WHERE app = 'kb' ORDER BY name DESC LIMIT 1"
+        ).fetchone()
+        db.execute("DELETE FROM django_migrations WHERE app = 'kb' AND name = ?", (latest,))
+    manage("backup", tmp_path / "b.sqlite3", database=site_file)
+    fresh = tmp_path / "fresh.sqlite3"
+    result = manage("restore", tmp_path / "b.sqlite3", "--noinput", database=fresh)
+    assert "the backup predates 1 migration(s) of this code: run python manage.py migrate" in (
+        result.stdout
+    )
+
+
 def test_restore_without_yes_changes_nothing(site_file, tmp_path):
     manage("backup", tmp_path / "b.sqlite3", database=site_file)
     with sqlite3.connect(site_file) as db:
@@ -507,3 +521,14 @@ def test_postgresql_restore_refuses_a_sqlite_backup(tmp_path):
     backup = fake_backup(tmp_path, "kb.sqlite3", datetime.now(UTC))
     with pytest.raises(BackupError, match="is a sqlite backup and this site uses postgresql"):
         database_restore(path=backup)
+
+
+@postgres
+@pytest.mark.django_db
+def test_postgresql_restore_refuses_a_database_with_migrations_the_backup_lacks(tmp_path):
+    backup = database_backup(path=tmp_path / "site.pgdump")
+    migrations = manifest_of(backup.path)["migrations"]
+    dropped = migrations["kb"].pop()
+    edit_manifest(backup.path, migrations=migrations)
+    with pytest.raises(BackupError, match=f"has migrations the backup lacks \\(kb.{dropped}\\)"):
+        database_restore(path=backup.path)

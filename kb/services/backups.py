@@ -403,17 +403,21 @@ def database_restore(
         raise BackupError(f"{backup.path.name} was made without --media: it holds no pictures")
     if media:
         _media_root()
-    connections.close_all()
     settings_dict = connection.settings_dict
     if vendor == "sqlite":
         target = target_name or _sqlite_name(settings_dict)
-        counts = _sqlite_restore(backup.path, target, settings_dict)
     else:
         target = target_name or settings_dict["NAME"]
-        counts = _postgresql_restore(backup, connection, target)
-    if counts != backup.counts:
+        _postgresql_check(connection, target, backup.manifest["migrations"])
+    connections.close_all()  # this process holds nothing open on the database it replaces
+    if vendor == "sqlite":
+        state = _sqlite_restore(backup.path, target, settings_dict)
+    else:
+        state = _postgresql_restore(backup, connection, target)
+    if state["counts"] != backup.counts:
         raise BackupError(
-            f"restored {describe_counts(counts)}, but the backup holds {describe_counts(backup.counts)}"
+            f"restored {describe_counts(state['counts'])}, but the backup holds "
+            f"{describe_counts(backup.counts)}"
         )
     if media:
         _media_restore(backup.media_path)
@@ -425,7 +429,7 @@ def database_restore(
                 f"the database was restored, but the caches could not be emptied ({exc}): "
                 "empty them (in Redis, the keys with the site's prefix) before serving again"
             ) from None
-    backup.pending_migrations = _pending_migrations(backup.manifest["migrations"])
+    backup.pending_migrations = _pending_migrations(state["migrations"])
     return backup
 
 
@@ -481,7 +485,7 @@ def _pending_migrations(applied: dict[str, list[str]]) -> list[str]:
     return pending
 
 
-def _sqlite_restore(source_path: Path, target: str, settings_dict) -> dict[str, int]:
+def _sqlite_restore(source_path: Path, target: str, settings_dict) -> dict:
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     register_functions(source)
     try:
@@ -497,7 +501,7 @@ def _sqlite_restore(source_path: Path, target: str, settings_dict) -> dict[str, 
             # processes hold see the restored database on their next transaction.
             source.backup(destination, pages=-1)
             destination.execute("PRAGMA journal_mode=WAL")
-            return _state(destination)["counts"]
+            return _state(destination)
         finally:
             destination.close()
     except sqlite3.Error as exc:
@@ -506,12 +510,11 @@ def _sqlite_restore(source_path: Path, target: str, settings_dict) -> dict[str, 
         source.close()
 
 
-def _postgresql_restore(backup: Backup, connection, target: str) -> dict[str, int]:
-    pg_restore = _tool("pg_restore")
-    settings_dict = {**connection.settings_dict, "NAME": target}
+def _postgresql_check(connection, target: str, applied: dict[str, list[str]]) -> None:
+    _tool("pg_restore")
     db = _pg_connect(connection, target)
     try:
-        ahead = _postgresql_ahead(db, backup.manifest["migrations"])
+        ahead = _postgresql_ahead(db, applied)
     finally:
         db.close()
     if ahead:
@@ -520,6 +523,11 @@ def _postgresql_restore(backup: Backup, connection, target: str) -> dict[str, in
             f"{', …' if len(ahead) > 3 else ''}): their tables would be left behind. Restore "
             "into an empty database (createdb), then migrate"
         )
+
+
+def _postgresql_restore(backup: Backup, connection, target: str) -> dict:
+    pg_restore = _tool("pg_restore")
+    settings_dict = {**connection.settings_dict, "NAME": target}
     command = [
         pg_restore,
         "--clean",
@@ -534,7 +542,7 @@ def _postgresql_restore(backup: Backup, connection, target: str) -> dict[str, in
     _run(command, env=_pg_env(settings_dict), what="pg_restore")
     db = _pg_connect(connection, target)
     try:
-        return _state(db)["counts"]
+        return _state(db)
     finally:
         db.close()
 
