@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import threading
@@ -214,6 +215,9 @@ def test_restore_into_a_fresh_database_gives_back_guides_revisions_and_correctio
     backups = tmp_path / "backups"
     manage("backup", backups, "--media", database=site_file, media=pictures)
     backup = only_backup(backups)
+    written = sorted(backups.iterdir())
+    assert [p.name[len(backup.name) :] for p in written] == ["", ".json", ".media.tar.gz"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {0o600}  # personal data
 
     fresh = tmp_path / "fresh" / "db.sqlite3"
     fresh_media = tmp_path / "fresh" / "media"

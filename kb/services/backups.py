@@ -110,12 +110,13 @@ def database_backup(
     _prepare_target(path, [manifest_path, media_path], force=force)
 
     partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)  # left by a backup that was killed
     try:
         if vendor == "sqlite":
             state = _sqlite_backup(connection.settings_dict, partial)
         else:
             state = _postgresql_backup(connection, partial)
-        os.replace(partial, path)
+        _finish(partial, path)
     finally:
         partial.unlink(missing_ok=True)
 
@@ -283,7 +284,7 @@ def _media_backup(target: Path) -> int:
                     if item.is_file() and not item.is_symlink():
                         archive.add(item, arcname=str(item.relative_to(root)), recursive=False)
                         files += 1
-        os.replace(partial, target)
+        _finish(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     return files
@@ -624,6 +625,13 @@ def _sha256(path: Path) -> str:
 def _write_json(path: Path, data: dict) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _finish(partial, path)
+
+
+def _finish(partial: Path, path: Path) -> None:
+    """Give a file written under a temporary name its own name, readable by its owner only
+    (a backup holds password hashes and readers' email addresses)."""
+    os.chmod(partial, 0o600)
     os.replace(partial, path)
 
 
