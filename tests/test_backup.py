@@ -318,10 +318,19 @@ def fake_backup(directory: Path, name: str, created_at: datetime, **manifest) ->
     return path
 
 
-def real_backup(site_file: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "b.sqlite3"
-    manage("backup", target, database=site_file)
+@pytest.fixture(scope="module")
+def demo_backup(demo_file) -> Path:
+    target = demo_file.parent / "backups" / "demo.sqlite3"
+    manage("backup", target, database=demo_file)
     return target
+
+
+@pytest.fixture
+def backup_copy(demo_backup, tmp_path) -> Path:
+    """A backup of the demo site for one test to tamper with."""
+    for suffix in ("", ".json"):
+        shutil.copy(demo_backup.with_name(demo_backup.name + suffix), tmp_path)
+    return tmp_path / demo_backup.name
 
 
 def edit_manifest(backup: Path, **changes) -> None:
@@ -340,16 +349,16 @@ def test_keep_never_deletes_the_newest_backup_however_old(tmp_path):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the site's engine must be SQLite")
-def test_restore_refuses_a_backup_of_another_engine(site_file, tmp_path):
-    backup = real_backup(site_file, tmp_path)
+def test_restore_refuses_a_backup_of_another_engine(backup_copy):
+    backup = backup_copy
     edit_manifest(backup, vendor="postgresql")
     with pytest.raises(BackupError, match="is a postgresql backup and this site uses sqlite"):
         database_restore(path=backup)
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the site's engine must be SQLite")
-def test_restore_refuses_a_backup_with_a_newer_schema(site_file, tmp_path):
-    backup = real_backup(site_file, tmp_path)
+def test_restore_refuses_a_backup_with_a_newer_schema(backup_copy):
+    backup = backup_copy
     migrations = manifest_of(backup)["migrations"]
     migrations["kb"].append("9999_from_the_future")
     edit_manifest(backup, migrations=migrations)
@@ -358,8 +367,8 @@ def test_restore_refuses_a_backup_with_a_newer_schema(site_file, tmp_path):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the site's engine must be SQLite")
-def test_restore_refuses_a_file_changed_since_the_backup(site_file, tmp_path):
-    backup = real_backup(site_file, tmp_path)
+def test_restore_refuses_a_file_changed_since_the_backup(backup_copy):
+    backup = backup_copy
     with backup.open("ab") as file:
         file.write(b"\x00")
     with pytest.raises(BackupError, match="has changed since it was written"):
