@@ -89,10 +89,10 @@ def database_backup(
     using: str = "default",
     now: datetime | None = None,
 ) -> Backup:
-    """Write a backup of database ``using`` to ``path`` (a file, or a directory to put a
-    ``kb-<time>`` file in: one that exists, or a path without an extension) and its manifest beside it; with ``media``, the uploaded pictures too.
-    With ``keep_days``, backups in the same directory older than that many days are deleted
-    once this one is complete."""
+    """Write a backup of database ``using`` to ``path`` and its manifest beside it; with
+    ``media``, the uploaded pictures too. ``path`` is a file, or a directory to put a
+    ``kb-<time>`` file in (one that exists, or a path without an extension). With ``keep_days``,
+    backups in that directory older than that many days are deleted once this one is complete."""
     connection = connections[using]
     vendor = connection.vendor
     if vendor not in EXTENSIONS:
