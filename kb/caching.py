@@ -64,3 +64,36 @@ def bump_tags(tags) -> None:
 
 def catalogue_version() -> int:
     return tag_versions([CATALOGUE])[CATALOGUE]
+
+
+def caches_empty() -> None:
+    """Empty every configured cache, after the database was put back from a backup.
+
+    Pages, tag versions and the content version may describe data the restore took away; with
+    all of them gone, each running process re-renders what it serves (a tag or content version
+    is re-created from the clock, so it never matches one a kept page recorded). In Redis only
+    this site's keys (its key prefix) are deleted: the task queue in the same database stays.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    for alias in caches.settings:
+        backend = caches[alias]
+        if isinstance(backend, RedisCache):
+            client = backend._cache.get_client(write=True)
+            pattern = backend.make_key("*")
+            for keys in _batches(client.scan_iter(match=pattern, count=1000), 1000):
+                client.delete(*keys)
+        else:
+            backend.clear()
+
+
+def _batches(iterable, size):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
