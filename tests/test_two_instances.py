@@ -149,6 +149,7 @@ def instances(django_db_setup, tmp_path_factory):
         KB_CORRECTION_RATE="5/h",
         KB_CORRECTION_GUIDE_RATE="0",
         KB_CORRECTION_MIN_SECONDS="0",
+        KB_CONTENT_GENERATION_SECONDS="2",
         GUNICORN_WORKERS="2",
         GUNICORN_TIMEOUT="20",
         GUNICORN_LOGLEVEL="warning",
