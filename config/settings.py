@@ -291,6 +291,10 @@ SITE_NAME = env_str("KB_SITE_NAME", "SIM Guides")
 KB_ALLOW_SELF_PUBLISH = env_bool("KB_ALLOW_SELF_PUBLISH", False)
 KB_REVERIFY_DAYS_DEFAULT = env_int("KB_REVERIFY_DAYS_DEFAULT", 180)
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 600)
+# How often (seconds) each process looks in the database for page-cache bumps the shared cache
+# did not take (kb.models.CacheBump; 0 never looks): the longest a process may serve a page
+# cached before a change whose bump failed (kb/views/pagecache.py).
+KB_CONTENT_GENERATION_SECONDS = float(env_str("KB_CONTENT_GENERATION_SECONDS", "2"))
 # Pages kept in each process's memory, in front of the shared page cache.
 KB_LOCAL_PAGE_CACHE_ENTRIES = env_int("KB_LOCAL_PAGE_CACHE_ENTRIES", 2000)
 KB_SHARED_PAGE_CACHE_SECONDS = CACHES["pages"]["TIMEOUT"]

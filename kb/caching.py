@@ -57,9 +57,20 @@ def tag_versions(tags, backend=None) -> dict[str, int]:
 
 
 def bump_tags(tags) -> None:
-    """Move every tag in ``tags`` to a version it never had (the clock, in microseconds)."""
+    """Move every tag in ``tags`` to a version it never had (the clock, in microseconds);
+    raises when the cache did not take them all."""
     version = time.time_ns() // 1000
-    cache.set_many({TAG_KEY + tag: version for tag in set(tags)}, timeout=None)
+    failed = cache.set_many({TAG_KEY + tag: version for tag in set(tags)}, timeout=None)
+    if failed or getattr(cache, "circuit_open", False):  # kb.cache_backends skips writes
+        raise ConnectionError(f"cache did not take {len(failed or tags)} tag version(s)")
+
+
+def bump(tags) -> None:
+    """The content version first, then the tags: a page rendered while they move is then never
+    stored with the new tag versions and the old content (see pagecache). Raises when the
+    shared cache did not take it (kb.services.hooks records and retries it)."""
+    bump_content_version()
+    bump_tags(tags)
 
 
 def catalogue_version() -> int:

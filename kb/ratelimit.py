@@ -17,7 +17,8 @@ expires within its window (an expired row is the one case where the database cac
 is not atomic). A cache error counts as "limited" (the limit fails closed) unless the caller
 asks for ``None`` to count another way (corrections count their own rows in the database).
 
-The sender key (``client_hash``) is an HMAC of the client address, never the address itself.
+The sender key (``client_hash``) is an HMAC of the client address, never the address itself,
+with a key that rotates (``period_key``); the "did this work?" reader key uses the same keys.
 X-Forwarded-For is believed only from the proxies listed in ``KB_TRUSTED_PROXIES``; with the
 default (none) the header is ignored, so a spoofed header changes nothing.
 """
@@ -220,11 +221,18 @@ def _period_salt(period: int) -> str:
     return key.salt
 
 
+def period_key(purpose: str, *, now: float | None = None) -> bytes:
+    """The HMAC key for ``purpose`` in the period of ``now``: derived from SECRET_KEY and the
+    period's random salt (``ClientHashKey``). Once ``purge_personal_data`` deletes the salt,
+    nothing made with it can be computed again, even with the secret key."""
+    salt = _period_salt(current_period(now))
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"{purpose}:{salt}".encode(), hashlib.sha256
+    ).digest()
+
+
 def client_hash(request=None, *, ip: str | None = None, now: float | None = None) -> str:
     """The sender key: HMAC-SHA256 of the client's network with this period's key."""
     ip = ip if ip is not None else client_ip(request)
-    salt = _period_salt(current_period(now))
-    key = hmac.new(
-        settings.SECRET_KEY.encode(), f"kb.client-hash:{salt}".encode(), hashlib.sha256
-    ).digest()
+    key = period_key("kb.client-hash", now=now)
     return hmac.new(key, network_key(ip).encode(), hashlib.sha256).hexdigest()

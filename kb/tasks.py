@@ -71,3 +71,12 @@ def pages_render(*, paths: list[str]) -> dict:
     from kb.services.prerender import pages_prerender
 
     return pages_prerender(paths=paths)
+
+
+@background()
+def cache_bumps_retry() -> dict:
+    """Move the page-cache versions of changes the shared cache did not take when they were
+    made (retried while it still does not)."""
+    from kb.services.hooks import cache_bumps_retry as retry
+
+    return retry()

@@ -15,9 +15,10 @@ from kb.models.images import GuideImage, ImageAsset
 from kb.models.proposals import CarrierChange
 from kb.models.search import SearchDocument, SearchGap
 from kb.models.sources import SourceBaseline, SourcePage
-from kb.models.tasks import ScheduledRun, TaskRecord
+from kb.models.tasks import CacheBump, ScheduledRun, TaskRecord
 
 __all__ = [
+    "CacheBump",
     "Carrier",
     "CarrierChange",
     "ClientHashKey",

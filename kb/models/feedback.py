@@ -2,7 +2,9 @@
 do not exist yet, and how often each guide is read.
 
 No personal data is kept: a reader is only a keyed hash of their address and browser that
-changes every day, used to count one answer per reader per guide per day.
+changes every day, used to count one answer per reader per guide per day. Its key rotates with
+the sender keys' (``kb.ratelimit.period_key``), and ``purge_personal_data`` erases it (NULL)
+after ``KB_PERSONAL_DATA_DAYS``.
 """
 
 from django.db import models
@@ -34,8 +36,12 @@ class GuideFeedback(models.Model):
     voter = models.CharField(
         _("reader key"),
         max_length=64,
+        null=True,
         editable=False,
-        help_text=_("A keyed hash that changes daily; one answer per reader, guide and day."),
+        help_text=_(
+            "A keyed hash that changes daily; one answer per reader, guide and day. "
+            "Erased after the personal-data retention period."
+        ),
     )
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
@@ -65,7 +71,8 @@ class GuideRequest(models.Model):
         Task, on_delete=models.CASCADE, related_name="guide_requests", verbose_name=_("task")
     )
     language = models.CharField(_("language"), max_length=8, choices=Language)
-    voter = models.CharField(_("reader key"), max_length=64, editable=False)
+    # Empty (NULL) once purge_personal_data erased it; NULLs never collide in the constraint.
+    voter = models.CharField(_("reader key"), max_length=64, null=True, editable=False)
     created_at = models.DateTimeField(_("asked"), auto_now_add=True)
 
     class Meta:

@@ -84,3 +84,26 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.job} {self.period}"
+
+
+class CacheBump(models.Model):
+    """A change whose page-cache bump (``kb.caching.bump``) the shared cache did not take.
+
+    Kept until a retry moves the versions (``kb.services.hooks.cache_bumps_retry``: a background
+    task, ``run_schedule``, and any process that serves pages). Every process reads this table
+    at most every ``KB_CONTENT_GENERATION_SECONDS`` (``kb.views.pagecache.generation``): a new
+    row makes it drop the pages it holds, and while a row is pending no page is served from a
+    cache or stored in one.
+    """
+
+    tags = models.JSONField(_("tags"), default=list)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-id",)
+        verbose_name = _("pending page-cache bump")
+        verbose_name_plural = _("pending page-cache bumps")
+
+    def __str__(self):
+        return f"#{self.pk} {len(self.tags)} tag(s)"

@@ -605,8 +605,12 @@ def personal_data_purge(*, now=None, days: int | None = None, dry_run: bool = Fa
     * an email once its correction is resolved and the reader was told (published, rejected or
       duplicate, and notified), once it was confirmed as spam, and in any case after ``days``;
     * sender hashes after ``days``, and the period keys that made them (so older hashes cannot
-      be linked to an address even with the secret key).
+      be linked to an address even with the secret key);
+    * the "did this work?" and guide-request reader keys after ``days`` (made with the same
+      period keys, kb.services.feedback.reader_key).
     """
+    from kb.services.feedback import reader_keys_purge
+
     now = now or timezone.now()
     days = settings.KB_PERSONAL_DATA_DAYS if days is None else days
     cutoff = now - timedelta(days=days)
@@ -631,8 +635,10 @@ def personal_data_purge(*, now=None, days: int | None = None, dry_run: bool = Fa
         "screenshots": screenshots.count(),
     }
     if dry_run:
+        result["reader_keys"] = reader_keys_purge(cutoff=cutoff, dry_run=True)
         return result
     with transaction.atomic():
+        result["reader_keys"] = reader_keys_purge(cutoff=cutoff)
         email_ids = list(emails.values_list("pk", flat=True))
         Correction.objects.filter(pk__in=email_ids).update(email="", personal_data_purged_at=now)
         hash_ids = list(hashes.values_list("pk", flat=True))
@@ -656,10 +662,12 @@ def personal_data_purge(*, now=None, days: int | None = None, dry_run: bool = Fa
             ]
         )
     logger.info(
-        "personal data purged: %s emails, %s sender keys, %s period keys, %s screenshots",
+        "personal data purged: %s emails, %s sender keys, %s period keys, %s screenshots, "
+        "%s reader keys",
         result["emails"],
         result["hashes"],
         result["keys"],
         result["screenshots"],
+        result["reader_keys"],
     )
     return result

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
@@ -44,10 +44,26 @@ class FeedbackCounts:
 
 def reader_key(*, address: str, user_agent: str, day: date | None = None) -> str:
     """A keyed hash of a reader for one day: it counts one answer per reader without keeping
-    their address, and cannot be linked from one day to the next."""
+    their address, and cannot be linked from one day to the next. The key is the sender key's
+    rotating one (``kb.ratelimit.period_key``): once ``purge_personal_data`` deletes that
+    period's salt, nobody can compute a reader's key for those days again, not even with the
+    secret key; the keys themselves are erased after ``KB_PERSONAL_DATA_DAYS``."""
     day = day or timezone.localdate()
+    noon = datetime.combine(day, datetime.min.time(), tzinfo=UTC).timestamp() + 12 * 3600
+    key = ratelimit.period_key("kb.reader-key", now=noon)
     message = f"{day.isoformat()}|{address}|{user_agent[:300]}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:40]
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:40]
+
+
+def reader_keys_purge(*, cutoff, dry_run: bool = False) -> int:
+    """Erase the reader keys of answers and guide requests last touched before ``cutoff``; the
+    counts stay. How many were (or would be) erased."""
+    answers = GuideFeedback.objects.filter(voter__isnull=False, updated_at__lt=cutoff)
+    requests = GuideRequest.objects.filter(voter__isnull=False, created_at__lt=cutoff)
+    if dry_run:
+        return answers.count() + requests.count()
+    # update() leaves updated_at alone: the answer's date stays the reader's.
+    return answers.update(voter=None) + requests.update(voter=None)
 
 
 def rate_limited(*, address: str) -> bool:

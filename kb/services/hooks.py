@@ -6,6 +6,7 @@ touches, so every other page stays cached.
 
 import logging
 import time
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -18,17 +19,19 @@ logger = logging.getLogger(__name__)
 BUMP_RETRY_DELAYS = (0.1, 0.5)
 
 
-def _bump(tags) -> None:
-    # The content version first, then the tags: a page rendered while they move is then never
-    # stored with the new tag versions and the old content (see pagecache).
-    # An editorial change must not fail because the cache is down; the bump is retried, and if
-    # it still fails this process drops the pages it holds (the shared ones are checked against
-    # versions that the cache, once back, no longer vouches for: see kb.cache_backends).
+def _bump(tags, *, durable: bool = False) -> bool:
+    """Move the versions of ``tags`` in the shared cache; False when it did not take them.
+
+    An editorial change must not fail because the cache is down: the bump is retried at once,
+    and if it still fails this process drops the pages it holds and, for a committed change
+    (``durable``), records the bump (``CacheBump``) to be retried until the cache takes it.
+    Every process reads that record (kb.views.pagecache.generation) and drops its own pages;
+    until the retry succeeds no process serves a page from a cache.
+    """
     for delay in (*BUMP_RETRY_DELAYS, None):
         try:
-            caching.bump_content_version()
-            caching.bump_tags(tags)
-            return
+            caching.bump(tags)
+            return True
         except Exception as exc:
             if delay is None:
                 logger.error("page caches not dropped: cache unreachable (%s)", type(exc).__name__)
@@ -37,14 +40,55 @@ def _bump(tags) -> None:
     from kb.views import pagecache
 
     pagecache.local.clear()
+    if durable:
+        _bump_later(tags)
+    pagecache.generation.expire()  # look again on the next request: a bump is pending
+    return False
+
+
+def _bump_later(tags) -> None:
+    from kb import background, tasks
+    from kb.models import CacheBump
+
+    try:
+        with transaction.atomic():
+            CacheBump.objects.create(tags=sorted(set(tags)))
+            background.enqueue(tasks.cache_bumps_retry)
+    except Exception as exc:  # the database too: nothing more this process can do
+        logger.error("page-cache bump not recorded for a retry: %s", type(exc).__name__)
+
+
+def cache_bumps_retry(*, now=None) -> dict:
+    """Move the versions of every pending ``CacheBump`` in the shared cache and mark them done;
+    raises while the cache does not take them (the background task is then retried)."""
+    from django.utils import timezone
+
+    from kb.models import CacheBump
+
+    now = now or timezone.now()
+    pending = list(CacheBump.objects.filter(done_at__isnull=True).order_by("pk"))
+    if not pending:
+        return {"bumped": 0}
+    tags = sorted({tag for row in pending for tag in row.tags})
+    caching.bump(tags)
+    CacheBump.objects.filter(pk__in=[row.pk for row in pending]).update(done_at=now)
+    # The newest row stays: its id is the content generation every process compares.
+    newest = CacheBump.objects.order_by("-pk").values_list("pk", flat=True).first()
+    CacheBump.objects.filter(done_at__lt=now - timedelta(days=1)).exclude(pk=newest).delete()
+    logger.info("page-cache bump retried: %s change(s), %s tag(s)", len(pending), len(tags))
+    from kb.views import pagecache
+
+    pagecache.generation.expire()
+    return {"bumped": len(pending), "tags": len(tags)}
 
 
 def _drop_page_caches(tags) -> None:
     # Now, so that nothing cached earlier is served again, and once more after the commit, so
     # that a page rendered from the old rows while the transaction was open is not kept either.
+    # The second one is recorded and retried if the cache does not take it.
     tags = sorted(tags)
     _bump(tags)
-    transaction.on_commit(lambda: _bump(tags), robust=True)
+    transaction.on_commit(lambda: _bump(tags, durable=True), robust=True)
 
 
 def _place_tags(carrier_id, country_id, task_id, translation_of_id, pk) -> set[str]:

@@ -24,6 +24,12 @@ Reading the tag versions is the only shared look-up for a page this process hold
   since; after a commit they are read again (one query, with the content version).
 - Any other cache: Django's cache API (``get_many``).
 
+A bump the shared cache did not take (Redis down or hung while a change committed) is recorded
+in the database (``kb.models.CacheBump``) and retried until it is taken. Every process reads
+that table at most every ``KB_CONTENT_GENERATION_SECONDS`` (``generation``): a new row drops the
+pages it holds in memory, and while a bump is pending no page is served from or stored in a
+cache, so an archived guide is never served from a page cached before its archiving.
+
 Pages are kept gzipped and sent as they are to readers whose browser accepts gzip (every
 browser): the shared cache holds a quarter of the bytes and nothing is compressed per request.
 Answers carry a weak ETag (a hash of the page) and, where the view gives one, Last-Modified;
@@ -68,6 +74,78 @@ local = LocMemCache(
 
 def shared():
     return caches["pages"]
+
+
+class Generation:
+    """What this process knows of the page-cache bumps the shared cache did not take
+    (``kb.models.CacheBump``), read from the database at most every
+    ``KB_CONTENT_GENERATION_SECONDS`` (one small query; 0 never reads it).
+
+    A new row since the last look (a bump failed, in any process) drops the pages this process
+    holds; while a row is pending, pages are neither served from a cache nor stored in one, and
+    the bump is tried again here.
+    """
+
+    def __init__(self, pages: LocMemCache):
+        self.pages = pages
+        self._lock = threading.Lock()
+        self.expire()
+
+    def expire(self) -> None:
+        """Read the table on the next look (after a bump failed or was retried here)."""
+        self.checked_at, self.pid = None, None
+        self.last_id = getattr(self, "last_id", None)
+        self.pending = getattr(self, "pending", False)
+
+    def is_pending(self) -> bool:
+        every = float(settings.KB_CONTENT_GENERATION_SECONDS)
+        if every <= 0:
+            return False
+        now = time.monotonic()
+        if self.pid == os.getpid() and self.checked_at is not None:
+            if now - self.checked_at < every:
+                return self.pending
+        with self._lock:
+            if self.pid == os.getpid() and self.checked_at is not None:
+                if now - self.checked_at < every:
+                    return self.pending
+            self._look(now)
+        return self.pending
+
+    def _look(self, now: float) -> None:
+        from django.db import DatabaseError
+        from django.db.models import Count, Max, Q
+
+        from kb.models import CacheBump
+
+        try:
+            seen = CacheBump.objects.aggregate(
+                last=Max("pk"), pending=Count("pk", filter=Q(done_at__isnull=True))
+            )
+        except DatabaseError as exc:  # the pages are checked against the cache as usual
+            logger.warning("content generation not read: %s", type(exc).__name__)
+            self.checked_at, self.pid = now, os.getpid()
+            return
+        if seen["last"] != self.last_id:
+            self.pages.clear()
+        self.last_id, self.pending = seen["last"], bool(seen["pending"])
+        self.checked_at, self.pid = now, os.getpid()
+        if self.pending:
+            self._retry()
+
+    def _retry(self) -> None:
+        from kb.services import hooks
+
+        try:
+            hooks.cache_bumps_retry()
+        except Exception as exc:  # still unreachable: the task and run_schedule try again
+            logger.info("page-cache bump still pending: %s", type(exc).__name__)
+            return
+        self.pending = False
+        self.checked_at, self.pid = time.monotonic(), os.getpid()
+
+
+generation = Generation(local)
 
 
 class CommitWatch:
@@ -272,6 +350,8 @@ def _answer(request, entry: dict, *, source: str):
 
 def _lookup(key: str):
     """(entry, where) from this process or the shared cache, if current."""
+    if generation.is_pending():  # a change the shared cache did not take: render
+        return None, "miss"
     entry = local.get(key)
     if entry is not None and _is_current(entry):
         return entry, "hit"
@@ -291,7 +371,7 @@ def _store(key: str, response, before: int | None) -> dict:
     ``before`` (read before the view ran) or the cache is unreachable."""
     names = [CONTENT, *_tag_keys(getattr(response, "kb_tags", ()))]
     entry = _entry_from(response, {})
-    if before is None:
+    if before is None or generation.is_pending():
         return entry
     try:
         after = current(names)

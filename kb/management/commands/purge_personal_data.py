@@ -9,8 +9,9 @@ class Command(BaseCommand):
         "Erase reader corrections' personal data that is no longer needed: a reporter's email "
         "once the correction is resolved and the reader was told (or it was confirmed as spam), "
         "a reader's screenshot once the correction is decided, "
-        "and every email and sender key older than KB_PERSONAL_DATA_DAYS, with the period keys "
-        "that made those sender keys. Run it daily (cron or a systemd timer)."
+        'and every email, sender key and "did this work?" reader key older than '
+        "KB_PERSONAL_DATA_DAYS, with the period keys that made those keys. "
+        "Run it daily (cron or a systemd timer)."
     )
 
     def add_arguments(self, parser):
@@ -33,5 +34,6 @@ class Command(BaseCommand):
         verb = "Would erase" if dry_run else "Erased"
         self.stdout.write(
             f"{verb} {result['emails']} email(s), {result['hashes']} sender key(s), "
-            f"{result['keys']} old period key(s) and {result['screenshots']} screenshot(s)."
+            f"{result['keys']} old period key(s), {result['screenshots']} screenshot(s) and "
+            f"{result['reader_keys']} reader key(s)."
         )

@@ -2,13 +2,14 @@ from django.core.management.base import BaseCommand
 
 from kb import background
 from kb.schedule import schedule_run
+from kb.services import hooks
 
 
 class Command(BaseCommand):
     help = (
         "Enqueue the daily and hourly background jobs whose period has not run yet, once per "
-        "period even when several machines run this at the same time, and send tasks that "
-        "never reached the queue. Run it every few minutes from cron or a systemd timer."
+        "period even when several machines run this at the same time, send tasks that "
+        "never reached the queue, and retry page-cache bumps the cache did not take. Run it every few minutes from cron or a systemd timer."
     )
 
     def add_arguments(self, parser):
@@ -25,3 +26,10 @@ class Command(BaseCommand):
             sent = background.resend_lost()
             if sent:
                 self.stdout.write(f"Sent {sent} task(s) that had not reached the queue.")
+            try:
+                bumped = hooks.cache_bumps_retry()["bumped"]
+            except Exception as exc:  # the cache still does not answer: next run
+                self.stdout.write(f"Page-cache bumps still pending: {type(exc).__name__}.")
+            else:
+                if bumped:
+                    self.stdout.write(f"Retried {bumped} page-cache bump(s).")
