@@ -88,9 +88,9 @@ def test_steps_are_reordered_by_dragging_and_by_keyboard_and_the_order_is_saved(
     page.keyboard.press("Enter")
     assert _step_titles_on_page(page) == ["第 1 步", "第 3 步", "第 2 步"]
     assert page.evaluate("() => document.activeElement.dataset.kbMove") == "down"
-    assert page.evaluate("() => document.activeElement.closest('.inline-related').dataset.kbName") == (
-        "第 3 步"
-    )
+    assert page.evaluate(
+        "() => document.activeElement.closest('.inline-related').dataset.kbName"
+    ) == ("第 3 步")
     status = page.locator("#steps-group [data-kb-reorder-status]")
     assert "第 3 步" in status.text_content() and "2" in status.text_content()
     # Space on "Move up" of the last one, as a keyboard user would.
