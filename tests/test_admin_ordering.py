@@ -206,3 +206,15 @@ def test_the_guide_list_shows_carrier_task_and_language_under_the_title(client):
     assert str(guide.carrier) in meta and str(guide.task) in meta
     assert "column-carrier" not in html and "column-task" not in html
     assert "css/admin-layout" in html
+
+
+def test_a_folded_section_with_an_error_opens(client):
+    editor = factories.editor("ed")
+    guide = factories.guide(steps=1)
+    client.force_login(editor)
+    page = client.get(_url(guide))
+    response = client.post(_url(guide), change_form_data(page, slug="Not A Slug!"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    before = html[: html.index('name="slug"')]
+    assert before.rfind("<details>") <= before.rfind("</details>")  # not inside a fold
