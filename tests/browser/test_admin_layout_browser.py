@@ -159,7 +159,7 @@ def test_the_event_list_fits_a_390_phone(page, screenshot, axe_violations):
 
 
 @pytest.mark.parametrize("viewport", [WIDE, PHONE_390], ids=["1280", "390"])
-def test_object_tools_never_cover_the_workflow_box(page, screenshot, viewport):
+def test_object_tools_never_cover_the_workflow_box(page, screenshot, axe_violations, viewport):
     editor, reviewer = _staff("tools-editor"), _staff("tools-reviewer", "publish_guide")
     draft = factories.guide(updated_by=editor)
     live = _published(editor, reviewer)
@@ -174,6 +174,7 @@ def test_object_tools_never_cover_the_workflow_box(page, screenshot, viewport):
             assert _no_overlap(link.bounding_box(), box)
         assert page.evaluate("() => document.scrollingElement.scrollWidth") <= viewport["width"]
         screenshot(page, f"admin-guide-{name}-{viewport['width']}")
+        assert axe_violations(page) == []
 
 
 def test_view_on_site_opens_the_preview_of_a_draft_and_appears_once(page, axe_violations):
