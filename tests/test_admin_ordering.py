@@ -216,3 +216,11 @@ def test_a_folded_section_with_an_error_opens(client):
     html = response.content.decode()
     before = html[: html.index('name="slug"')]
     assert before.rfind("<details>") <= before.rfind("</details>")  # not inside a fold
+
+
+def test_a_single_step_has_nothing_to_move(client):
+    editor = factories.editor("ed")
+    guide = factories.guide(steps=1, problems=0)
+    client.force_login(editor)
+    html = client.get(_url(guide)).content.decode()
+    assert "data-kb-move" not in html and "kb-reorder-help" not in html
