@@ -223,4 +223,4 @@ def test_a_single_step_has_nothing_to_move(client):
     guide = factories.guide(steps=1, problems=0)
     client.force_login(editor)
     html = client.get(_url(guide)).content.decode()
-    assert "data-kb-move" not in html and "kb-reorder-help" not in html
+    assert 'data-kb-move="' not in html and "kb-reorder-help" not in html
