@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "crispy_forms",
     "crispy_bootstrap5",
+    "adminsortable2",  # issue 12: drag-and-drop order of steps and problems in the guide admin
     "kb",
     "axes",  # issue 15: admin login throttling
 ]

@@ -1,3 +1,8 @@
+from adminsortable2.admin import (
+    CustomInlineFormSetMixin,
+    SortableAdminBase,
+    SortableInlineAdminMixin,
+)
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -85,12 +90,25 @@ class PendingFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RenumberingFormSet(forms.BaseInlineFormSet):
-    """Saves ordered children 1..n in the order of their positions.
+class RenumberingFormSet(CustomInlineFormSetMixin, forms.BaseInlineFormSet):
+    """Saves ordered children 1..n in the order the editor left them.
 
-    Positions are unique per guide in the database, so swapping two steps would collide
-    half-way; the rows are first moved out of the way, then numbered again.
+    django-admin-sortable2's script writes each row's place (1, 2, 3…) into its hidden
+    ``position`` input when a row is dragged or moved with the buttons; a new row has none and
+    goes last. Positions are unique per guide in the database, so swapping two steps would
+    collide half-way: the rows are first moved out of the way, then numbered again.
     """
+
+    def clean(self):
+        super().clean()
+        if any("position" in form.errors for form in self.forms):
+            raise forms.ValidationError(
+                _(
+                    "The new order could not be read. Reload the page and move the rows again; "
+                    "nothing was saved."
+                ),
+                code="invalid_order",
+            )
 
     def save(self, commit=True):
         if not commit:
@@ -125,31 +143,29 @@ class RenumberingFormSet(forms.BaseInlineFormSet):
         return rows
 
 
-class OrderedInline(MarkdownFieldsMixin, admin.StackedInline):
+class OrderedInline(MarkdownFieldsMixin, SortableInlineAdminMixin, admin.StackedInline):
+    """Steps and problems: dragged by their heading, or moved with "Move up" / "Move down"
+    (static/js/admin-reorder.js); the order is saved with the guide, through ``save_related``
+    like any other edit of its text."""
+
     formfield_overrides = URL_FIELDS_HTTPS
     view_on_site = False  # a step of a draft has no public page
     formset = RenumberingFormSet
+    template = "admin/kb/edit_inline/sortable_stacked.html"
     extra = 0
     ordering = ("position",)
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields["position"].required = False
-        formset.form.base_fields["position"].help_text = _(
-            "Change the numbers to reorder; they are renumbered 1, 2, 3… on save."
-        )
-        return formset
+    kb_primary = True  # shown right after the guide's main fields
 
 
 class StepInline(OrderedInline):
     model = Step
-    fields = ("position", "title", "body", "tip", "warning")
+    fields = ("title", "body", "tip", "warning")
     extra = 1
 
 
 class ProblemInline(OrderedInline):
     model = Problem
-    fields = ("position", "symptom", "cause", "solution")
+    fields = ("symptom", "cause", "solution")
 
 
 class SourceInline(admin.TabularInline):
@@ -157,6 +173,7 @@ class SourceInline(admin.TabularInline):
     model = Source
     fields = ("position", "title", "url", "accessed_on")
     extra = 0
+    classes = ("collapse",)
 
 
 class GuideForm(forms.ModelForm):
@@ -201,20 +218,20 @@ TRANSITION_MESSAGES = {
 
 
 @admin.register(Guide)
-class GuideAdmin(MarkdownPreviewMixin, admin.ModelAdmin):
+class GuideAdmin(SortableAdminBase, MarkdownPreviewMixin, admin.ModelAdmin):
     form = GuideForm
     formfield_overrides = URL_FIELDS_HTTPS
     change_form_template = "admin/kb/guide/change_form.html"
     save_on_top = True
 
     class Media:
-        css = {"all": ("css/guide-admin.css",)}
+        css = {"all": ("css/guide-admin.css", "css/admin-layout.css")}
+        js = ("js/admin-reorder.js",)
 
+    # Carrier, task and language sit under the title (a column each squeezed the title to
+    # ~100 px at 1280 px); static/css/admin-layout.css keeps the title column readable.
     list_display = (
-        "title",
-        "carrier",
-        "task",
-        "language",
+        "title_label",
         "status_label",
         "verification_label",
         "feedback_label",
@@ -233,6 +250,7 @@ class GuideAdmin(MarkdownPreviewMixin, admin.ModelAdmin):
         "carrier",
         "task",
     )
+    list_display_links = ("title_label",)
     list_select_related = ("carrier", "task", "country")
     search_fields = ("title", "slug", "summary", "carrier__name", "task__name_zh", "task__name_en")
     date_hierarchy = "updated_at"
@@ -253,48 +271,54 @@ class GuideAdmin(MarkdownPreviewMixin, admin.ModelAdmin):
         "updated_by",
         "submitted_by",
     )
+    # The change form reads top-down as the guide does: title and summary, then the steps and
+    # problems (templates/admin/kb/guide/change_form.html puts the ordered inlines here), then
+    # the rest folded away. Folded sections list one field a line: Django opens a folded section
+    # that has an error only for fields listed alone.
+    PRIMARY_FIELDS = ("title", "summary")
+    WHERE_FIELDS = ("slug", "carrier", "country", "task", "plan_type", "language", "translation_of")
+    SECONDARY = "collapse kb-after-steps"
     fieldsets = (
+        (None, {"fields": PRIMARY_FIELDS}),
+        (_("Where it applies"), {"classes": (SECONDARY,), "fields": WHERE_FIELDS}),
         (
-            None,
+            _("Before and around the steps"),
             {
+                "classes": (SECONDARY,),
                 "fields": (
-                    "title",
-                    "slug",
-                    ("carrier", "country"),
-                    ("task", "plan_type", "language"),
-                    "translation_of",
-                )
-            },
-        ),
-        (
-            _("Content"),
-            {
-                "fields": (
-                    "summary",
                     "prerequisites",
                     "time_needed",
                     "risk_notes",
                     "irreversible",
                     "tips",
                     "unconfirmed",
-                )
+                ),
             },
         ),
         (
             _("Editorial state"),
             {
+                "classes": (SECONDARY,),
                 "fields": (
                     ("status", "pending_of"),
                     "review_note",
                     ("published_at", "content_updated_at"),
-                    ("verification_label", "reverify_days"),
-                    ("last_verified_at", "last_verified_by"),
+                    ("verification_label", "last_verified_at", "last_verified_by"),
+                    "reverify_days",
                     ("created_by", "updated_by", "submitted_by"),
                     "origin",
-                )
+                ),
             },
         ),
     )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return super().get_fieldsets(request, obj)
+        # A new guide needs its carrier, country and task before anything else.
+        primary = ("title", *self.WHERE_FIELDS, "summary")
+        return ((None, {"fields": primary}), *self.fieldsets[2:])
+
     # No bulk publishing: a reviewer publishes only what their screen showed.
     actions = ("submit_selected", "verify_selected")
 
@@ -311,6 +335,17 @@ class GuideAdmin(MarkdownPreviewMixin, admin.ModelAdmin):
                 votes_no=_count(GuideFeedback.objects.filter(guide=OuterRef("pk"), helpful=False)),
                 open_corrections=_count(Correction.objects.waiting().filter(guide=OuterRef("pk"))),
             )
+        )
+
+    @admin.display(description=_("title"), ordering="title")
+    def title_label(self, obj):
+        where = obj.carrier if obj.carrier_id else obj.country
+        return format_html(
+            '<span class="kb-list-title">{}</span> <span class="kb-list-meta">{} · {} · {}</span>',
+            obj.title,
+            where,
+            obj.task,
+            obj.get_language_display(),
         )
 
     @admin.display(description=_("did it work? yes / no"))
@@ -718,6 +753,9 @@ def review_url(guide: Guide) -> str | None:
 
 @admin.register(GuideEvent)
 class GuideEventAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ("css/admin-layout.css",)}
+
     list_display = ("at", "guide", "action", "actor", "from_label", "to_label", "note")
     list_filter = ("action",)
     list_select_related = ("guide", "actor")
