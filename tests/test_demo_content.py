@@ -55,8 +55,14 @@ NOT_YET_CHECKED = {
     "windtre-renew.en.yaml",
     "windtre-renew.zh-hans.yaml",
     # Mainland China and the US prepaid variants (branch content): each names what is unconfirmed.
+    "china-mobile-cancel.en.yaml",
+    "china-mobile-cancel.zh-hans.yaml",
+    "china-telecom-cancel.en.yaml",
+    "china-telecom-cancel.zh-hans.yaml",
     "china-telecom-keep-number.en.yaml",
     "china-telecom-keep-number.zh-hans.yaml",
+    "china-unicom-cancel.en.yaml",
+    "china-unicom-cancel.zh-hans.yaml",
     "china-unicom-keep-number.en.yaml",
     "china-unicom-keep-number.zh-hans.yaml",
 }
