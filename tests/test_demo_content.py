@@ -57,14 +57,20 @@ NOT_YET_CHECKED = {
     # Mainland China and the US prepaid variants (branch content): each names what is unconfirmed.
     "china-mobile-cancel.en.yaml",
     "china-mobile-cancel.zh-hans.yaml",
+    "china-mobile-renew.en.yaml",
+    "china-mobile-renew.zh-hans.yaml",
     "china-telecom-cancel.en.yaml",
     "china-telecom-cancel.zh-hans.yaml",
     "china-telecom-keep-number.en.yaml",
     "china-telecom-keep-number.zh-hans.yaml",
+    "china-telecom-renew.en.yaml",
+    "china-telecom-renew.zh-hans.yaml",
     "china-unicom-cancel.en.yaml",
     "china-unicom-cancel.zh-hans.yaml",
     "china-unicom-keep-number.en.yaml",
     "china-unicom-keep-number.zh-hans.yaml",
+    "china-unicom-renew.en.yaml",
+    "china-unicom-renew.zh-hans.yaml",
 }
 # Carriers whose support channels have not been checked yet; may only shrink.
 CHANNELS_NOT_YET_CHECKED: set[str] = set()
