@@ -55,6 +55,8 @@ NOT_YET_CHECKED = {
     "windtre-renew.en.yaml",
     "windtre-renew.zh-hans.yaml",
     # Mainland China and the US prepaid variants (branch content): each names what is unconfirmed.
+    "att-port-out.en.yaml",
+    "att-port-out.zh-hans.yaml",
     "china-mobile-cancel.en.yaml",
     "china-mobile-cancel.zh-hans.yaml",
     "china-mobile-renew.en.yaml",
