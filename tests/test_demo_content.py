@@ -57,6 +57,10 @@ NOT_YET_CHECKED = {
     # Mainland China and the US prepaid variants (branch content): each names what is unconfirmed.
     "att-port-out.en.yaml",
     "att-port-out.zh-hans.yaml",
+    "att-prepaid-cancel.en.yaml",
+    "att-prepaid-cancel.zh-hans.yaml",
+    "att-renew.en.yaml",
+    "att-renew.zh-hans.yaml",
     "china-mobile-cancel.en.yaml",
     "china-mobile-cancel.zh-hans.yaml",
     "china-mobile-renew.en.yaml",
@@ -73,6 +77,10 @@ NOT_YET_CHECKED = {
     "china-unicom-keep-number.zh-hans.yaml",
     "china-unicom-renew.en.yaml",
     "china-unicom-renew.zh-hans.yaml",
+    "t-mobile-prepaid-cancel.en.yaml",
+    "t-mobile-prepaid-cancel.zh-hans.yaml",
+    "verizon-prepaid-cancel.en.yaml",
+    "verizon-prepaid-cancel.zh-hans.yaml",
 }
 # Carriers whose support channels have not been checked yet; may only shrink.
 CHANNELS_NOT_YET_CHECKED: set[str] = set()
