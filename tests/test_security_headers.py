@@ -142,6 +142,7 @@ def _sample(name: str | None, route: str, parameter: str, site: dict) -> str:
         ),
         ("admin:view_on_site", "object_id"): lambda: live.pk,
         ("admin:kb_correction_screenshot", "pk"): lambda: site["correction"].pk,
+        ("admin:kb_guide_revisions", "pk"): lambda: live.pk,  # revisions made by publishing
         ("admin:kb_guide_transition", "name"): lambda: "submit",
         ("admin:kb_correction_decide", "name"): lambda: "reject",
         ("admin:kb_carrierchange_decide", "name"): lambda: "approve",
@@ -174,14 +175,23 @@ def _fill(name, route, site) -> str:
     return "/" + PARAMETER.sub(value, route).replace("^", "").replace("$", "")
 
 
-def _urls(site) -> list[tuple[str, str]]:
-    """(route, path) of every URL pattern, each path checked to resolve to its own pattern."""
+def _urls(site) -> list[tuple[str | None, str, str]]:
+    """(name, route, path) of every URL pattern, each path checked to resolve to its pattern."""
     urls = []
     for name, route in _patterns():
         path = _fill(name, route, site)
         assert resolve(path).route == route, f"{path} does not lead to {name or route}"
-        urls.append((route, path))
+        urls.append((name, route, path))
     return urls
+
+
+def _variants(name: str | None, path: str) -> list[str]:
+    """The page, and the forms of it that render other templates (results, popups, compare)."""
+    extra = {"kb:search": ["?q=T-Mobile+暂停"], "admin:kb_guide_revisions": ["?current=1"]}
+    variants = extra.get(name, [])
+    if name and name.startswith("admin:") and name.endswith(("_add", "_changelist", "_change")):
+        variants = [*variants, "?_popup=1&_to_field=id"]
+    return [path, *(path + query for query in variants)]
 
 
 def _directives(header: str) -> dict[str, list[str]]:
@@ -245,7 +255,7 @@ def _get(client, path):
 
 
 def test_every_url_pattern_has_sample_arguments_that_resolve_back_to_it(site):
-    routes = [route for route, _path in _urls(site)]
+    routes = [route for _name, route, _path in _urls(site)]
     assert len(routes) == len(list(_patterns())) > 100
     assert {"zh-hans/", "zh-hans/admin/", "zh-hans/guides/<slug:slug>/"} <= set(routes)
 
@@ -254,15 +264,21 @@ def test_every_page_has_a_strict_csp_and_no_inline_code_for_readers_and_staff(si
     staff = Client()
     staff.force_login(site["admin"])
     problems, statuses = [], {}
-    for _route, path in _urls(site):
-        for who, client in (("anonymous", Client()), ("staff", staff)):
-            response = _get(client, path)
-            statuses[(who, path)] = response.status_code
-            problems += [f"{who} {p}" for p in _problems(path, response)]
+    for name, _route, page in _urls(site):
+        for path in _variants(name, page):
+            for who, client in (("anonymous", Client()), ("staff", staff)):
+                response = _get(client, path)
+                statuses[(who, path)] = response.status_code
+                problems += [f"{who} {p}" for p in _problems(path, response)]
     assert problems == []
     # The walk reached the pages themselves, not only redirects and refusals.
     rendered = {path for (who, path), status in statuses.items() if status == 200}
-    assert {site["guide"].get_absolute_url(), "/zh-hans/admin/kb/guide/"} <= rendered
+    assert {
+        site["guide"].get_absolute_url(),
+        "/zh-hans/search/?q=T-Mobile+暂停",
+        "/zh-hans/admin/kb/guide/",
+        "/zh-hans/admin/kb/guide/add/?_popup=1&_to_field=id",
+    } <= rendered
     assert sum(1 for (who, _), s in statuses.items() if who == "staff" and s == 200) > 80
 
 
