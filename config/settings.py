@@ -52,12 +52,16 @@ INSTALLED_APPS = [
     "adminsortable2",  # issue 12: drag-and-drop order of steps and problems in the guide admin
     "kb",
     "axes",  # issue 15: admin login throttling
+    "csp",  # issue 15: Content-Security-Policy (its system check catches old-style settings)
 ]
 
 MIDDLEWARE = [
     "kb.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # issue 15: Content-Security-Policy (django-csp) and Permissions-Policy on every response
+    "csp.middleware.CSPMiddleware",
+    "kb.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -248,6 +252,51 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp 4): scripts and styles only from our own static files, no
+# inline code, no eval, on the public pages and in the admin alike. Public pages are cached as
+# bytes for every reader, so they carry no nonce; nothing needs one. Pictures come from
+# MEDIA_URL on our own host; data: is for the icons inside Bootstrap's and the admin's CSS.
+# Responses that set their own header (pictures, screenshots: "default-src 'none'") keep it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *re.findall(r"^https?://[^/]+", MEDIA_URL)],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy: a guide site uses none of these powerful features, so no page (nor a
+# script injected into one) may ask for them. clipboard-write is left at its default (this
+# site only): the guide page's "copy link" button uses it.
+KB_PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

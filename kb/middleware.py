@@ -80,3 +80,24 @@ class StaffIdleTimeoutMiddleware:
         if not isinstance(seen, int) or now - seen >= 60:
             request.session[self.SESSION_KEY] = now
         return None
+
+
+class PermissionsPolicyMiddleware:
+    """Send ``KB_PERMISSIONS_POLICY`` (feature -> allowed origins) as the Permissions-Policy
+    header of every response that has none: ``{"camera": []}`` is ``camera=()``, and
+    ``{"fullscreen": ["self"]}`` is ``fullscreen=(self)``."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(origins)})"
+            for feature, origins in settings.KB_PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = self.header
+        return response

@@ -74,10 +74,7 @@ class SourceBaselineAdmin(admin.ModelAdmin):
         if obj.state == SourceBaseline.State.GONE:
             return _("The page is gone: %(detail)s") % {"detail": page.detail}
         return format_html(
-            "<style>.kb-diff del{{background:#f8d7da;color:#842029}}"
-            ".kb-diff ins{{background:#d1e7dd;color:#0f5132;text-decoration:none}}"
-            ".kb-diff .diff-gap{{color:#6c757d}}</style>"
-            '<div class="kb-diff" style="font-family:monospace;white-space:pre-wrap">{}</div>',
+            '<div class="kb-diff kb-diff-mono">{}</div>',
             line_diff_html(obj.text, page.text),
         )
 

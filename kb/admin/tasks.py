@@ -59,7 +59,7 @@ class TaskRecordAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("last error"))
     def error(self, obj):
-        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", obj.last_error)
+        return format_html('<pre class="kb-pre-wrap">{}</pre>', obj.last_error)
 
     @admin.action(description=_("Retry the selected failed tasks"), permissions=["change"])
     def retry(self, request, queryset):
