@@ -3,8 +3,9 @@
     DATABASE_URL=... DJANGO_DEBUG=1 .venv/bin/python bench/search_eval.py [FILE.tsv] [--lang en]
 
 FILE (default ../shared/search-eval/dev.tsv) holds one query a line, tab-separated: the query,
-the carrier slugs that count (| between them), the task slugs that count. A query is answered
-at rank r when the r-th result has both a carrier and a task from those sets; MRR uses the first
+the carrier slugs that count (| between them; a country slug counts the country-wide guide), the
+task slugs that count. A query is answered at rank r when the r-th result has both a carrier (or,
+for a guide of a whole country, its country) and a task from those sets; MRR uses the first
 answered rank within the first 10 results (0 when none). The database must hold the demo
 catalogue (`manage.py load_demo`). Exit status 1 when hit@1 is below --min-hit1 or hit@3 below --min-hit3.
 """
@@ -83,7 +84,7 @@ def main(argv=None) -> int:
             (
                 i
                 for i, r in enumerate(results, 1)
-                if (r["carrier"] in carriers) and (r["task"] in tasks)
+                if ((r["carrier"] or r["country"]) in carriers) and (r["task"] in tasks)
             ),
             None,
         )

@@ -160,3 +160,47 @@ def test_the_demo_loader_splits_carrier_aliases(tmp_path):
     carrier = Carrier.objects.get(slug="verizon")
     assert carrier.alias_list == ["Verizon Wireless", "VZW"]
     assert carrier.search_alias_list == ["Verison"]
+
+
+def _country_and_brand():
+    hk = factories.country("hk", name_zh="中国香港", name_en="Hong Kong", aliases="香港\nHK")
+    factories.country("cn", name_zh="中国内地", name_en="Mainland China")
+    mainland = factories.carrier(
+        "china-mobile", "China Mobile", "cn", aliases="中国移动\nChina Mobile", name_zh="中国移动"
+    )
+    regional = factories.carrier(
+        "cmhk", "China Mobile Hong Kong", "hk", aliases="中国移动香港\nCMHK", name_zh="中国移动香港"
+    )
+    caching.bump_content_version()
+    caching.bump_tags([caching.CATALOGUE])
+    return hk, mainland, regional
+
+
+def test_a_carrier_named_with_another_country_finds_that_countrys_carrier_of_the_same_name(cat):
+    _, mainland, regional = _country_and_brand()
+    for carrier in (mainland, regional):
+        search_data.published(carrier, cat.tasks.renew)
+    assert top("香港 中国移动 充值", 1)[0][:2] == ("cmhk", "renew")
+    assert top("HK China Mobile top up", 1)[0][:2] == ("cmhk", "renew")
+    assert top("中国移动 充值", 1)[0][:2] == ("china-mobile", "renew")
+
+
+def test_a_country_named_without_a_carrier_puts_the_whole_countrys_guide_first(cat):
+    from kb.search import index
+
+    c, t = cat.carriers, cat.tasks
+    search_data.published(c.giffgaff, t.keep, title="人在国外怎样保留 giffgaff 英国号码（保号）")
+    countrywide = factories.guide(
+        carrier=None,
+        country=cat.gb,
+        task_obj=t.keep,
+        status=Guide.Status.PUBLISHED,
+        title="人在国外怎样最便宜地保留英国手机号",
+        slug="gb-keep-number",
+        last_verified_at=None,
+    )
+    index.update_guide(countrywide)
+    first = search("英国 保号", language="zh-hans").hits[0]
+    assert first.guide_id == countrywide.pk
+    # Naming the carrier still leads to the carrier's own guide.
+    assert top("英国 giffgaff 保号", 1)[0][:2] == ("giffgaff", "keep-number")

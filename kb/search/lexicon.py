@@ -20,6 +20,7 @@ from kb.search.tokens import Unit, compact, stem, units
 
 CARRIER, TASK, COUNTRY = "carrier", "task", "country"
 FUZZY_MIN_LENGTH = 5
+REGIONAL_MIN_LATIN = 4
 KINDS = (CARRIER, TASK, COUNTRY)
 
 
@@ -60,6 +61,7 @@ class Lexicon:
     latin_forms: dict[str, list[tuple[Entity, str]]] = field(default_factory=dict)
     by_slug: dict[tuple[str, str], Entity] = field(default_factory=dict)
     _by_letter: dict | None = field(default=None, repr=False)
+    _by_country: dict | None = field(default=None, repr=False)
 
     def add(self, entity: Entity, names) -> None:
         self.entities[(entity.kind, entity.pk)] = entity
@@ -93,6 +95,30 @@ class Lexicon:
                     dict.fromkeys(self._by_letter.get((position, word[position], size), ()))
                 )
         return list(found)
+
+    def regional(self, carrier: Entity, country_pk: int) -> list[Entity]:
+        """The carriers of ``country_pk`` whose own names hold one of ``carrier``'s: "China
+        Mobile" named together with "Hong Kong" is China Mobile Hong Kong (中国移动香港)."""
+        if self._by_country is None:
+            by_country: dict[int | None, list[Entity]] = {}
+            for entity in self.of_kind(CARRIER):
+                by_country.setdefault(entity.country_pk, []).append(entity)
+            self._by_country = by_country
+        names = {
+            form
+            for form in (compact(normalize(name or "")) for name in carrier.names)
+            if len(form) >= (REGIONAL_MIN_LATIN if form.isascii() else 2)
+        }
+        return [
+            other
+            for other in self._by_country.get(country_pk, ())
+            if other != carrier
+            and any(
+                name in form and name != form
+                for form in (compact(normalize(n or "")) for n in other.names)
+                for name in names
+            )
+        ]
 
     def of_kind(self, kind: str) -> list[Entity]:
         return [entity for (k, _), entity in self.entities.items() if k == kind]

@@ -42,6 +42,7 @@ WEIGHT_CARRIER = 400
 WEIGHT_TASK = 200
 WEIGHT_COUNTRY = 100
 WEIGHT_ALL_WORDS = 100
+WEIGHT_COUNTRYWIDE = 50
 WEIGHT_TEXT = 40
 WEIGHT_IN_TITLE = 3.0
 WEIGHT_IN_SUMMARY = 1.5
@@ -105,6 +106,20 @@ def _joined_terms(normalized: str, query_units) -> list[str]:
     return out
 
 
+def _regional_mentions(mentions: list[Mention], lexicon: Lexicon) -> list[Mention]:
+    """A carrier named with another country also names that country's carrier of the same
+    name: "HK 中国移动" is China Mobile Hong Kong as well as China Mobile."""
+    countries = [m.entity for m in mentions if m.entity.kind == COUNTRY]
+    return [
+        Mention(entity, m.first, m.last, m.start, m.end, fuzzy=m.fuzzy, written=m.written)
+        for m in mentions
+        if m.entity.kind == CARRIER
+        for country in countries
+        if country.pk != m.entity.country_pk
+        for entity in lexicon.regional(m.entity, country.pk)
+    ]
+
+
 def analyze(query: str, lexicon: Lexicon, known_terms=None) -> Analysis:
     normalized = _SPACES.sub(" ", normalize(query or "")[:MAX_QUERY_CHARS]).strip()
     analysis = Analysis(query=query, normalized=normalized)
@@ -114,6 +129,7 @@ def analyze(query: str, lexicon: Lexicon, known_terms=None) -> Analysis:
     analysis.mentions = lexicon.mentions(query_units)
     taken = {i for m in analysis.mentions for i in range(m.first, m.last + 1)}
     analysis.mentions += lexicon.fuzzy_mentions(query_units, taken, known_terms)
+    analysis.mentions += _regional_mentions(analysis.mentions, lexicon)
     analysis.word_terms = list(dict.fromkeys(terms(normalized)))[:MAX_TERMS]
     joined = _joined_terms(normalized, query_units)
     analysis.text_terms = list(dict.fromkeys(analysis.word_terms + joined))[:MAX_TERMS]
@@ -307,7 +323,17 @@ def search(
 
     documents = _document_count(backend, using, version)
     shares = _frequencies(backend, using, version, analysis.text_terms)
-    weights = {term: idf(shares[term], documents) for term in selective}
+    # A country's name is scored once, as the country: as words it would also lift every guide
+    # that merely mentions the country ("转到其他英国运营商") over the one the rest asks for.
+    named_countries = {
+        term
+        for mention in analysis.mentions
+        if mention.entity.kind == COUNTRY
+        for term in terms(analysis.normalized[mention.start : mention.end])
+    }
+    weights = {
+        term: idf(shares[term], documents) for term in selective if term not in named_countries
+    }
     candidates = sorted(highlight_candidates(analysis))
     result.common = {
         term
@@ -339,6 +365,9 @@ def search(
             + WEIGHT_COUNTRY * countries.get(country_id, 0.0)
             + (WEIGHT_ALL_WORDS if pk in all_words else 0.0)
         )
+        if carrier_id is None and not carriers:
+            # A country named without a carrier: the guide for the whole country comes first.
+            hit.score += WEIGHT_COUNTRYWIDE * countries.get(country_id, 0.0)
         hits.append(hit)
     _add_text_scores(hits, weights, language)
     result.hits = hits[:limit]
