@@ -8,6 +8,7 @@ from kb.models.guides import (
     Language,
     PlanType,
     Problem,
+    ReaderLanguage,
     Source,
     Step,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "GuideRevision",
     "ImageAsset",
     "Language",
+    "ReaderLanguage",
     "PlanType",
     "Problem",
     "ScheduledRun",
