@@ -127,10 +127,15 @@ def to_traditional(text: str, *, names: tuple[str, ...] | None = None) -> str:
 
 
 def to_simplified(text: str) -> str:
-    """What a reader wrote in Traditional characters, in Simplified (for editors and search)."""
-    if not text or not _CJK.search(text):
-        return text
-    return _converter("t2s").convert(text)
+    """What a reader wrote in Traditional characters, in Simplified, as search folds it.
+
+    The other direction is zhconv's (``kb.search.normalize``), not OpenCC's ``t2s``: zhconv's
+    zh-cn table gives the mainland words our guides use (帳號 -> 账号, 帳戶 -> 账户, where t2s
+    gives the variant 帐号) and leaves Simplified text exactly as it is; editors then compare
+    the same text search would match."""
+    from kb.search.normalize import to_simplified as fold_to_simplified
+
+    return fold_to_simplified(text or "")
 
 
 def html_to_traditional(html: str, *, names: tuple[str, ...] | None = None) -> str:

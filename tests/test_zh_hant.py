@@ -224,8 +224,8 @@ def test_a_correction_from_a_traditional_page_is_shown_to_editors_in_both(client
         admin = get(client, reverse("admin:kb_correction_change", args=[correction.pk]))
     assert "在 App 裡點「帳戶」" in admin
     assert 'id="kb-proposed-simplified"' in admin
-    assert "在 App 里点「帐户」" in admin  # the Simplified conversion, what the diff uses
-    assert "PAC 到 65075" in admin
+    # The Simplified conversion, which the comparison and the accept form use.
+    assert "在 App 里点“账户”→“设定”，发简讯 PAC 到 65075。" in admin
 
 
 # --- reviewer's preview ----------------------------------------------------------------------
