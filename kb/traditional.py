@@ -10,7 +10,7 @@ uses Hong Kong variants (賬户, 裏) that look odd in Taiwan; characters only, 
 What must not change is taken out before converting and put back after: the keep-as-is names
 (carrier brands and product words such as giffgaff, eSIM and PAC), anything in
 backticks, web and mail addresses and phone numbers; in HTML, whatever is inside ``code``,
-``pre``, ``kbd``, ``samp``, ``script`` and ``style`` or under ``translate="no"`` or
+``pre``, ``kbd``, ``samp``, ``script`` (but JSON-LD) and ``style`` or under ``translate="no"`` or
 ``lang="zh-Hans"`` (the language switch's 简体中文), and every
 attribute except the human-readable ones (``alt``, ``title``, ``aria-label``, ``placeholder``).
 Latin letters and digits are never touched by OpenCC, so Latin brands are safe either way; the
@@ -165,7 +165,9 @@ def html_to_traditional(html: str, *, names: tuple[str, ...] | None = None) -> s
             out.append(tag)
             continue
         if not closing and (
-            name in _SKIP_ELEMENTS or 'translate="no"' in tag or 'lang="zh-Hans"' in tag
+            (name in _SKIP_ELEMENTS and "application/ld+json" not in tag)
+            or 'translate="no"' in tag
+            or 'lang="zh-Hans"' in tag
         ):
             if name not in _VOID and not tag.endswith("/>"):
                 skip_tag, depth = name, 1

@@ -131,6 +131,8 @@ def test_publishing_stores_the_traditional_text_that_readers_are_shown(client):
         ("kb:choose", {}),
         ("kb:saved", {}),
         ("kb:correction", {"slug": "giffgaff-port-out"}),
+        ("kb:guide_request", {"carrier": "giffgaff", "task": "pause"}),
+        ("kb:search", {}),
     ],
 )
 def test_every_public_page_is_served_in_traditional_chinese(client, demo, name, kwargs):
@@ -138,6 +140,12 @@ def test_every_public_page_is_served_in_traditional_chinese(client, demo, name, 
     assert '<html lang="zh-Hant">' in html
     found = SIMPLIFIED_ONLY & set(text_of(html))
     assert not found, f"Simplified-only characters on {name}: {''.join(sorted(found))}"
+
+
+def test_the_not_found_page_is_traditional_too(client, demo):
+    html = get(client, "/zh-hant/guides/no-such-guide/", status=404)
+    assert '<html lang="zh-Hant">' in html
+    assert not SIMPLIFIED_ONLY & set(text_of(html))
 
 
 def test_a_traditional_guide_keeps_carrier_and_product_names(client, demo):
@@ -257,3 +265,25 @@ def test_the_traditional_catalogue_is_the_simplified_one_converted():
 def test_carrier_brands_are_in_the_keep_as_is_list_or_latin():
     for name in Carrier.objects.values_list("name", flat=True):
         assert traditional.to_traditional(name) == name
+
+
+# --- structured data, caching and prerendering -----------------------------------------------
+def test_structured_data_of_a_traditional_guide_is_traditional(client, demo):
+    html = get(client, url("kb:guide", slug="giffgaff-port-out"))
+    blocks = "".join(re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S))
+    assert '"inLanguage":"zh-Hant"' in blocks
+    assert not SIMPLIFIED_ONLY & set(blocks)
+
+
+def test_each_script_has_its_own_cached_page_and_publishing_prerenders_both(client, demo):
+    from kb.services import prerender
+
+    guide = Guide.objects.published().get(slug="giffgaff-port-out", language="zh-hans")
+    hans, hant = url("kb:guide", "zh-hans", slug=guide.slug), url("kb:guide", slug=guide.slug)
+    assert guide.title in get(client, hans)
+    assert guide.title not in get(client, hant)
+    assert client.get(hant)["X-Page-Cache"] == "hit"
+    assert guide.title in get(client, hans) and client.get(hans)["X-Page-Cache"] == "hit"
+    assert {hans, hant, "/zh-hant/", "/zh-hant/carriers/giffgaff/"} <= set(
+        prerender.paths_for_guide(guide)
+    )
