@@ -1,14 +1,17 @@
 """Traditional Chinese under /zh-hant/: every page converted from the Simplified text with
 OpenCC, names and code left as written, search, feeds, sitemap, corrections and the preview."""
 
+import json
 import re
 import shutil
 import time
+from io import StringIO
 from pathlib import Path
 
 import polib
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
@@ -287,3 +290,11 @@ def test_each_script_has_its_own_cached_page_and_publishing_prerenders_both(clie
     assert {hans, hant, "/zh-hant/", "/zh-hant/carriers/giffgaff/"} <= set(
         prerender.paths_for_guide(guide)
     )
+
+
+def test_search_guides_command_answers_for_zh_hant_readers_with_traditional_addresses(demo):
+    out = StringIO()
+    call_command("search_guides", "暫停號碼", "--lang", "zh-hant", "--json", stdout=out)
+    rows = json.loads(out.getvalue())
+    assert rows and all(row["url"].startswith("/zh-hant/") for row in rows)
+    assert not SIMPLIFIED_ONLY & set("".join(row["title"] for row in rows))
