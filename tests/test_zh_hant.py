@@ -296,5 +296,7 @@ def test_search_guides_command_answers_for_zh_hant_readers_with_traditional_addr
     out = StringIO()
     call_command("search_guides", "暫停號碼", "--lang", "zh-hant", "--json", stdout=out)
     rows = json.loads(out.getvalue())
-    assert rows and all(row["url"].startswith("/zh-hant/") for row in rows)
-    assert not SIMPLIFIED_ONLY & set("".join(row["title"] for row in rows))
+    chinese = [row for row in rows if row["language"] == "zh-hans"]
+    assert chinese and rows[0] == chinese[0]
+    assert all(row["url"].startswith("/zh-hant/") for row in chinese)
+    assert not SIMPLIFIED_ONLY & set("".join(row["title"] for row in chinese))
