@@ -300,3 +300,32 @@ def test_search_guides_command_answers_for_zh_hant_readers_with_traditional_addr
     assert chinese and rows[0] == chinese[0]
     assert all(row["url"].startswith("/zh-hant/") for row in chinese)
     assert not SIMPLIFIED_ONLY & set("".join(row["title"] for row in chinese))
+
+
+def test_a_traditional_reader_is_told_the_outcome_in_traditional_chinese(
+    settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from kb.services import corrections
+
+    settings.KB_CORRECTION_RATE = "0"
+    settings.KB_CORRECTION_GUIDE_RATE = "0"
+    guide = factories.guide(status=Guide.Status.PUBLISHED, steps=2, title="暂停这个号码")
+    correction = corrections.correction_submit(
+        guide=guide,
+        step=None,
+        kind="outdated",
+        proposed_text="請改成：暫停號碼。",
+        language="zh-hant",
+        email="r@example.com",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        corrections.correction_reject(
+            correction=correction, user=factories.editor(), reason="already_fixed", note="已经改好"
+        )
+    message = mail.outbox[0]
+    assert "暫停這個號碼" in message.subject + message.body
+    assert "已經改好" in message.body
+    assert "/zh-hant/" in message.body
+    assert not SIMPLIFIED_ONLY & set(message.subject + message.body)
