@@ -101,3 +101,44 @@ class PermissionsPolicyMiddleware:
         if self.header and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = self.header
         return response
+
+
+class TraditionalChineseMiddleware:
+    """Pages under ``/zh-hant/`` in Traditional characters (``kb.traditional``).
+
+    Cached public pages are converted once, when they are rendered into the page cache, and
+    marked ``kb_traditional``; everything else a Traditional reader is sent (search, forms,
+    errors) is converted here. The admin is left as editors write it.
+    """
+
+    TYPES = ("text/html", "application/rss+xml", "application/atom+xml", "application/xml")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not self._applies(request, response):
+            return response
+        from kb.traditional import html_to_traditional
+
+        charset = response.charset or "utf-8"
+        response.content = html_to_traditional(response.content.decode(charset)).encode(charset)
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        response.kb_traditional = True
+        return response
+
+    def _applies(self, request, response) -> bool:
+        from kb.traditional import is_traditional
+
+        if not is_traditional(getattr(request, "LANGUAGE_CODE", None)):
+            return False
+        if getattr(response, "kb_traditional", False) or response.streaming:
+            return False
+        if response.has_header("Content-Encoding") or response.status_code in (204, 304):
+            return False
+        match = getattr(request, "resolver_match", None)
+        if match is not None and "admin" in match.namespaces:
+            return False
+        return response.get("Content-Type", "").split(";")[0].strip() in self.TYPES

@@ -72,7 +72,12 @@ def test_sitemap_lists_published_guides_in_both_languages_with_lastmod_and_trans
     en_url = f"http://testserver{en.get_absolute_url()}"
     assert entries[zh_url]["lastmod"] == zh.content_updated_at.date().isoformat()
     assert entries[en_url]["lastmod"] == en.content_updated_at.date().isoformat()
-    assert entries[zh_url]["alternates"] == {"zh-hans": zh_url, "en": en_url, "x-default": zh_url}
+    hant_url = zh_url.replace("/zh-hans/", "/zh-hant/")
+    family = {"zh-hans": zh_url, "zh-hant": hant_url, "en": en_url, "x-default": zh_url}
+    assert entries[zh_url]["alternates"] == family
+    # A Simplified guide is also listed at its Traditional address, with the same family.
+    assert entries[hant_url]["alternates"] == family
+    assert entries[hant_url]["lastmod"] == entries[zh_url]["lastmod"]
     assert not any("draft-guide" in loc or archived.slug in loc for loc in entries)
 
 
@@ -167,9 +172,15 @@ def test_the_sitemap_is_an_index_of_files_each_page_cached_for_itself(client, mo
     second = _entries(ET.fromstring(client.get("/sitemap-guides.xml?p=2").content))
     assert client.get("/sitemap-guides.xml?p=2")["X-Page-Cache"] == "hit"
     zh_url, en_url = (f"http://testserver{g.get_absolute_url()}" for g in (zh, en))
-    assert list(first) == [zh_url] and list(second) == [en_url]
+    hant_url = zh_url.replace("/zh-hans/", "/zh-hant/")
+    assert list(first) == [zh_url, hant_url] and list(second) == [en_url]
     # Translations are linked even when they fall into different files.
-    assert second[en_url]["alternates"] == {"zh-hans": zh_url, "en": en_url, "x-default": zh_url}
+    assert second[en_url]["alternates"] == {
+        "zh-hans": zh_url,
+        "zh-hant": hant_url,
+        "en": en_url,
+        "x-default": zh_url,
+    }
     assert client.get("/sitemap-guides.xml?p=3").status_code == 404
     assert client.get("/sitemap-nothing.xml").status_code == 404
 

@@ -86,8 +86,11 @@ def test_the_wsgi_module_warms_everything_and_closes_its_connections_before_the_
         "from kb.search import lexicon\n"
         "from kb.search import normalize\n"
         "from kb.templatetags import kb_public\n"
+        "from kb import traditional\n"
         "assert lexicon._cached, 'lexicon not loaded'\n"
-        "assert {k[-1] for k in kb_public._fragments} == {'zh-hans', 'en'}, kb_public._fragments\n"
+        "assert {k[-1] for k in kb_public._fragments} == {'zh-hans', 'zh-hant', 'en'}, "
+        "kb_public._fragments\n"
+        "assert traditional._converter.cache_info().currsize == 1, 'OpenCC not loaded'\n"
         "assert all(c.connection is None for c in connections.all()), 'connection left open'\n"
         "print('warm')\n"
     )

@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kb import traditional
 from kb.admin.dashboard import dashboard_item
 from kb.diff import char_diff_html
 from kb.models import Correction, Guide
@@ -396,13 +397,20 @@ class CorrectionAdmin(admin.ModelAdmin):
             d.name
             for d in services.correction_available_actions(correction=correction, user=request.user)
         }
+        # A reader of /zh-hant/ writes Traditional characters: editors compare and accept the
+        # Simplified conversion, and see the reader's own text beside it.
+        proposed = correction.proposed_text
+        simplified = ""
+        if traditional.is_traditional(correction.language):
+            simplified = proposed = traditional.to_simplified(correction.proposed_text)
         return {
             "correction": correction,
+            "proposed_simplified": simplified,
             "guide": guide,
             "live_step": live_step,
             "current_text": current,
             "changed_since": changed_since,
-            "diff": char_diff_html(current, correction.proposed_text),
+            "diff": char_diff_html(current, proposed),
             "spam_reasons": [
                 {"label": spam.label(r.get("rule", "")), "match": r.get("match", "")}
                 for r in correction.spam_reasons
@@ -416,7 +424,7 @@ class CorrectionAdmin(admin.ModelAdmin):
             "events": correction.events.select_related("actor"),
             "allowed": allowed,
             "accept_form": AcceptForm(
-                initial={"text": correction.proposed_text, "submit": bool(correction.step_position)}
+                initial={"text": proposed, "submit": bool(correction.step_position)}
             ),
             "reject_form": RejectForm(),
             "duplicate_form": DuplicateForm(),

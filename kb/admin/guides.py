@@ -13,10 +13,11 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kb import traditional
 from kb.admin.base import URL_FIELDS_HTTPS
 from kb.admin.dashboard import MineFilter, dashboard_item
 from kb.admin.preview import MarkdownFieldsMixin, MarkdownPreviewMixin
@@ -711,7 +712,26 @@ class GuideAdmin(SortableAdminBase, MarkdownPreviewMixin, admin.ModelAdmin):
         guide = get_object_or_404(Guide.objects.select_related("carrier", "country", "task"), pk=pk)
         if not self.has_view_permission(request, guide):
             raise PermissionDenied
-        return TemplateResponse(request, "kb/guide.html", {"guide": guide, "preview": True})
+        context = {"guide": guide, "preview": True}
+        if guide.language != traditional.SIMPLIFIED or request.GET.get("script") != "hant":
+            context["preview_traditional_url"] = (
+                f"{request.path}?script=hant" if guide.language == traditional.SIMPLIFIED else ""
+            )
+            return TemplateResponse(request, "kb/guide.html", context)
+        # The Traditional version readers of /zh-hant/ will see, converted as publishing would.
+        steps, problems = list(guide.steps.order_by("position")), list(guide.problems.all())
+        sources = list(guide.sources.order_by("position", "id"))
+        data = traditional.guide_converted(guide, steps=steps, problems=problems, sources=sources)
+        traditional.show_traditional(
+            guide, steps=steps, problems=problems, sources=sources, data=data
+        )
+        context.update(
+            steps=steps, problems=problems, sources=sources, preview_simplified_url=request.path
+        )
+        with translation.override(traditional.TRADITIONAL):
+            response = TemplateResponse(request, "kb/guide.html", context).render()
+            response.content = traditional.html_to_traditional(response.content.decode())
+        return response
 
     # --- bulk actions ---------------------------------------------------------------------
     def _bulk(self, request, queryset, service, done_message, **kwargs):

@@ -8,6 +8,7 @@ from kb.models.guides import (
     Language,
     PlanType,
     Problem,
+    ReaderLanguage,
     Source,
     Step,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "GuideRevision",
     "ImageAsset",
     "Language",
+    "ReaderLanguage",
     "PlanType",
     "Problem",
     "ScheduledRun",

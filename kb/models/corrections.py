@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from kb.models.guides import Guide, GuideRevision, Language
+from kb.models.guides import Guide, GuideRevision, ReaderLanguage
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
@@ -135,7 +135,7 @@ class Correction(models.Model):
             "Never shown or shared."
         ),
     )
-    language = models.CharField(_("reader's language"), max_length=8, choices=Language)
+    language = models.CharField(_("reader's language"), max_length=8, choices=ReaderLanguage)
 
     status = models.CharField(
         _("status"), max_length=12, choices=Status, default=Status.RECEIVED, db_index=True

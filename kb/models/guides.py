@@ -20,6 +20,15 @@ class Language(models.TextChoices):
     EN = "en", "English"
 
 
+class ReaderLanguage(models.TextChoices):
+    """What a reader may read in: the languages guides are written in, and Traditional Chinese
+    (converted from the Simplified guides, ``kb.traditional``)."""
+
+    ZH_HANS = "zh-hans", "简体中文"
+    ZH_HANT = "zh-hant", "繁體中文"
+    EN = "en", "English"
+
+
 class PlanType(models.TextChoices):
     ALL = "all", _("Every plan type")
     PREPAID = "prepaid", _("Prepaid")
@@ -182,6 +191,13 @@ class Guide(models.Model):
         help_text=_("Markdown, shown before the steps: what can go wrong or cannot be undone."),
     )
     risk_notes_html = models.TextField(editable=False, blank=True)
+    traditional = models.JSONField(
+        _("Traditional Chinese text"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("The reader-visible text converted to Traditional Chinese when published."),
+    )
     irreversible = models.BooleanField(
         _("cannot be undone"),
         default=False,
@@ -305,8 +321,17 @@ class Guide(models.Model):
 
     # --- URLs -----------------------------------------------------------------------------
     def get_absolute_url(self):
-        with translation.override(self.language):
+        with translation.override(self.shown_in()):
             return reverse("kb:guide", kwargs={"slug": self.slug})
+
+    def shown_in(self, language: str | None = None) -> str:
+        """The language prefix this guide's pages have for a reader of ``language`` (the active
+        one): a Simplified guide is also the Traditional reader's guide, converted."""
+        from kb.traditional import SIMPLIFIED, TRADITIONAL, is_traditional
+
+        if self.language == SIMPLIFIED and is_traditional(language):
+            return TRADITIONAL
+        return self.language
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -319,7 +344,7 @@ class Guide(models.Model):
         return guide
 
     def get_correction_url(self, step=None):
-        with translation.override(self.language):
+        with translation.override(self.shown_in()):
             if step is not None:
                 return reverse(
                     "kb:correction_step", kwargs={"slug": self.slug, "position": step.position}

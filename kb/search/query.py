@@ -29,6 +29,7 @@ from kb.search.lexicon import CARRIER, COUNTRY, TASK, Entity, Lexicon, Mention, 
 from kb.search.normalize import normalize
 from kb.search.snippets import highlight_candidates
 from kb.search.tokens import stem, terms, units
+from kb.traditional import content_language
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 32
@@ -289,7 +290,7 @@ def _newest(filters: dict, limit: int) -> list[int]:
 def search(
     query: str, *, language: str | None = None, using: str = "default", limit: int = MAX_RESULTS
 ) -> SearchResult:
-    language = language or get_language() or "zh-hans"
+    language = content_language(language or get_language() or "zh-hans")
     version = caching.content_version()
     lexicon = get_lexicon(using)
     backend = get_backend(using)

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kb import ratelimit, site
+from kb import ratelimit, site, traditional
 from kb.models import ClientHashKey, Correction, CorrectionEvent, Guide, Step
 from kb.models.corrections import CODE_ALPHABET, CODE_LENGTH
 from kb.services import images, spam, workflow
@@ -578,6 +578,8 @@ def correction_notify(*, correction_id: int, raise_errors: bool = False) -> bool
         }
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_body.txt", context)
+        if traditional.is_traditional(correction.language):  # the guide's title, too
+            subject, body = traditional.to_traditional(subject), traditional.to_traditional(body)
     try:
         send_mail(subject, body, None, [correction.email], fail_silently=False)
     except Exception as exc:  # the mail server is down: keep the address, try nothing else

@@ -26,7 +26,7 @@ from kb.models import (
     Task,
 )
 from kb.search.lexicon import split_aliases
-from kb.services import hooks, images
+from kb.services import hooks, images, workflow
 from kb.services.snapshots import replace_children, snapshot
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -208,6 +208,7 @@ def _create_guide(path: Path, data: dict, originals: dict) -> Guide:
         guide=guide, action=GuideEvent.Action.CREATED, note="demo content", to_status=status
     )
     if status == Guide.Status.PUBLISHED:
+        workflow.guide_store_traditional(guide=guide)
         revision = GuideRevision.objects.create(
             guide=guide,
             number=1,

@@ -19,6 +19,8 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.translation import get_language_from_path
 
+from kb.traditional import SIMPLIFIED, TRADITIONAL
+
 logger = logging.getLogger(__name__)
 
 
@@ -101,6 +103,17 @@ def listing_paths() -> list[str]:
     return paths
 
 
+def guide_pages(guides) -> list[str]:
+    """Each guide's page, and a Simplified guide's Traditional page beside it."""
+    paths = []
+    for guide in guides:
+        paths.append(guide.get_absolute_url())
+        if guide.language == SIMPLIFIED:
+            with translation.override(TRADITIONAL):
+                paths.append(guide.get_absolute_url())
+    return paths
+
+
 def paths_for_guide(guide) -> list[str]:
     """The pages a change of ``guide`` touched: the guide and its translations, its carrier,
     country and task pages, and the home pages."""
@@ -110,7 +123,7 @@ def paths_for_guide(guide) -> list[str]:
     family = Guide.objects.published().filter(pk=root) | Guide.objects.published().filter(
         translation_of_id=root
     )
-    paths = [member.get_absolute_url() for member in family.only("slug", "language")]
+    paths = guide_pages(family.only("slug", "language"))
     if guide.carrier_id:
         paths += _in_every_language("kb:carrier", slug=guide.carrier.slug)
     paths += _in_every_language("kb:country", slug=guide.country.slug)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kb import traditional
 from kb.models import Guide, GuideEvent, GuideRevision
 from kb.services import hooks, images, sourcewatch
 from kb.services._common import has_perm, lock
@@ -412,6 +413,7 @@ def guide_publish(*, guide: Guide, user, note: str = "", version: str | None = N
         target.review_note = ""
         target.save()
         from_status = Status.IN_REVIEW
+    guide_store_traditional(guide=target)
     number = (target.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
     revision = GuideRevision.objects.create(
         guide=target,
@@ -435,6 +437,13 @@ def guide_publish(*, guide: Guide, user, note: str = "", version: str | None = N
     )
     hooks.guide_visibility_changed(target)
     return target
+
+
+def guide_store_traditional(*, guide: Guide) -> None:
+    """Convert a Simplified guide's reader-visible text to Traditional Chinese and keep it on
+    the guide: what ``/zh-hant/`` shows until the guide is published again."""
+    guide.traditional = traditional.guide_converted(guide)
+    Guide.objects.filter(pk=guide.pk).update(traditional=guide.traditional)
 
 
 @transaction.atomic

@@ -10,13 +10,15 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info, override
 
+from kb.traditional import SIMPLIFIED, TRADITIONAL, is_traditional, to_traditional
+
 register = template.Library()
 
 # The characters that could end a <script> element or start markup, escaped as JSON allows.
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
-HTML_LANG = {"zh-hans": "zh-Hans", "en": "en"}
-OG_LOCALE = {"zh-hans": "zh_CN", "en": "en_US"}
+HTML_LANG = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant", "en": "en"}
+OG_LOCALE = {"zh-hans": "zh_CN", "zh-hant": "zh_TW", "en": "en_US"}
 
 
 @register.filter
@@ -75,14 +77,19 @@ def alternates_for_guide(guide, siblings) -> list[dict]:
     """The guide and its published translations; a language without one links to that
     language's home page, marked unavailable."""
     by_language = {guide.language: guide, **{s.language: s for s in siblings}}
+    current = TRADITIONAL if is_traditional() else guide.language
     links = []
     for code, _name in settings.LANGUAGES:
-        other = by_language.get(code)
+        other = by_language.get(SIMPLIFIED if code == TRADITIONAL else code)
         if other is not None:
-            links.append(_link(code, other.get_absolute_url(), guide.language, True, other.title))
+            with override(code):
+                url, title = other.get_absolute_url(), other.title
+            if code == TRADITIONAL:
+                title = to_traditional(title)
+            links.append(_link(code, url, current, True, title))
         else:
             with override(code):
-                links.append(_link(code, reverse("kb:home"), guide.language, False))
+                links.append(_link(code, reverse("kb:home"), current, False))
     return links
 
 

@@ -15,12 +15,13 @@ from kb.forms.corrections import CorrectionForm
 from kb.models import Correction, Guide
 from kb.models.corrections import normalize_code
 from kb.services import corrections
+from kb.traditional import content_language
 
 
 def _guide_or_404(slug: str) -> Guide:
     guide = (
         Guide.objects.published()
-        .filter(slug=slug, language=get_language())
+        .filter(slug=slug, language=content_language())
         .select_related("carrier", "country", "task")
         .first()
     )

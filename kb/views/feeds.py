@@ -8,10 +8,10 @@ from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kb.models import Carrier, Guide, GuideRevision
+from kb.traditional import content_language
 from kb.views.pagecache import cached_page
 
 FEED_LENGTH = 30
@@ -47,7 +47,7 @@ class LatestGuidesFeed(Feed):
         return reverse("kb:feed")
 
     def items(self):
-        return _latest_guides(get_language())
+        return _latest_guides(content_language())
 
     def item_title(self, item):
         if (item.revision_number or 1) > 1:
@@ -91,7 +91,7 @@ class CarrierGuidesFeed(LatestGuidesFeed):
         return reverse("kb:carrier_feed", kwargs={"slug": obj.slug})
 
     def items(self, obj):
-        return _latest_guides(get_language(), carrier=obj)
+        return _latest_guides(content_language(), carrier=obj)
 
 
 def _listing_guides(feed):

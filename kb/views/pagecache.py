@@ -58,6 +58,7 @@ from django.utils.http import http_date
 from django.utils.translation import get_language
 
 from kb import caching
+from kb.traditional import html_to_traditional, is_traditional
 
 logger = logging.getLogger(__name__)
 
@@ -304,6 +305,8 @@ def _entry_from(response, versions: dict[str, int]) -> dict:
     if hasattr(response, "render") and not getattr(response, "is_rendered", True):
         response.render()
     body = response.content
+    if is_traditional() and not getattr(response, "kb_traditional", False):
+        body = html_to_traditional(body.decode(response.charset or "utf-8")).encode("utf-8")
     last_modified = getattr(response, "kb_last_modified", None)
     return {
         "gz": gzip.compress(body, 6, mtime=0),
@@ -345,6 +348,7 @@ def _answer(request, entry: dict, *, source: str):
     # published change is seen at once.
     patch_cache_control(response, no_cache=True)
     response["X-Page-Cache"] = source
+    response.kb_traditional = True  # converted before it was kept, if it is a Traditional page
     return response
 
 

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -37,6 +37,7 @@ from kb.models import (
 )
 from kb.services import feedback, sourcewatch
 from kb.templatetags.kb_public import alternates_for_guide
+from kb.traditional import content_language, is_traditional, show_traditional
 from kb.views import seo
 from kb.views.pagecache import cached_page
 from kb.views.public_forms import FeedbackForm, GuideRequestForm, SearchBoxForm
@@ -123,7 +124,7 @@ def _countries_with_top_carriers(language, limit=TOP_CARRIERS):
 
 @cached_page
 def home(request):
-    language = get_language()
+    language = content_language()
     countries = _countries_with_top_carriers(language)
     recent = _published().filter(language=language).order_by("-content_updated_at")[:6]
     verified = (
@@ -163,7 +164,7 @@ def home(request):
 
 @cached_page(query=("page",))
 def country_detail(request, slug):
-    language = get_language()
+    language = content_language()
     country = get_object_or_404(Country, slug=slug)
     carriers = country.carriers.annotate(
         guide_count=Count("guides", filter=_published_here(language))
@@ -209,7 +210,7 @@ def country_detail(request, slug):
 
 @cached_page
 def carrier_detail(request, slug):
-    language = get_language()
+    language = content_language()
     carrier = get_object_or_404(Carrier.objects.select_related("country"), slug=slug)
     channels = [_channel(channel) for channel in carrier.channels.all()]
     guides = _published().filter(
@@ -260,7 +261,7 @@ def carrier_detail(request, slug):
 
 @cached_page
 def task_detail(request, slug):
-    language = get_language()
+    language = content_language()
     task = get_object_or_404(Task, slug=slug)
     country_list = _countries_with_top_carriers(language)
     shown = [carrier.pk for country in country_list for carrier in country.top_carriers]
@@ -367,7 +368,7 @@ def _attach_pictures(guide, steps, problems) -> None:
 
 @cached_page(served=_count_read)
 def guide_detail(request, slug):
-    language = get_language()
+    language = content_language()
     guide = (
         _published()
         .select_related("last_verified_by")
@@ -399,6 +400,9 @@ def guide_detail(request, slug):
     )
     steps = list(guide.steps.all())
     problems = list(guide.problems.all())
+    sources = list(guide.sources.all())
+    if is_traditional():
+        show_traditional(guide, steps=steps, problems=problems, sources=sources)
     _attach_pictures(guide, steps, problems)
     for step in steps:
         step.correction_url = guide.get_correction_url(step)
@@ -428,7 +432,7 @@ def guide_detail(request, slug):
             "guide": guide,
             "steps": steps,
             "problems": problems,
-            "sources": list(guide.sources.all()),
+            "sources": sources,
             "revisions": list(guide.revisions.all()),
             "verification": guide.verification_state(),
             "verifier_name": verifier.first_name if verifier else "",
@@ -578,7 +582,7 @@ def guide_feedback(request, slug):
     worst a forged post could do is one anonymous answer, which the rate limit bounds."""
     if request.method == "POST" and _cross_site(request):
         return HttpResponseForbidden(gettext("Answers can only be sent from this site."))
-    guide = get_object_or_404(_published(), slug=slug, language=get_language())
+    guide = get_object_or_404(_published(), slug=slug, language=content_language())
     answered = request.GET.get("answer") if request.method != "POST" else None
     status = 200
     if request.method == "POST":
@@ -649,7 +653,7 @@ def guide_feedback(request, slug):
 @require_http_methods(["GET", "HEAD", "POST"])
 def guide_request(request, carrier, task):
     """Ask for a guide that does not exist in the reader's language."""
-    language = get_language()
+    language = content_language()
     carrier = get_object_or_404(Carrier.objects.select_related("country"), slug=carrier)
     task = get_object_or_404(Task, slug=task)
     guides = _published().filter(
@@ -706,7 +710,7 @@ def guide_request(request, carrier, task):
 
 def choose(request):
     """The chooser's answer: the one guide, or "no guide yet, ask for it"."""
-    language = get_language()
+    language = content_language()
     carriers = Carrier.objects.select_related("country").order_by("country__position", "name")
     form = ChooserForm(request.GET or None, carriers=carriers)
     choice = None

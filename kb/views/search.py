@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kb import ratelimit
@@ -18,6 +18,7 @@ from kb.search import gaps, snippets
 from kb.search.lexicon import CARRIER, COUNTRY, TASK
 from kb.search.query import MAX_QUERY_CHARS, MAX_RESULTS, facet_counts, filter_hits
 from kb.search.query import search as run_search
+from kb.traditional import content_language
 
 PAGE_SIZE = 10
 FACET_TITLES = {
@@ -163,7 +164,7 @@ def _may_count_gap(request, query: str, language: str) -> bool:
 
 
 def search(request):
-    language = get_language()
+    language = content_language()
     raw = _clean(request.GET.get("q", ""))
     notices = []
     if len(raw) > MAX_QUERY_CHARS:
@@ -231,5 +232,5 @@ def search_click(request, pk):
     guide = get_object_or_404(Guide.objects.published(), pk=pk)
     query = _clean(request.GET.get("q", ""))[:MAX_QUERY_CHARS]
     if query.strip():
-        gaps.search_gap_click(query=query, language=get_language())
+        gaps.search_gap_click(query=query, language=content_language())
     return redirect(guide.get_absolute_url())

@@ -2,6 +2,8 @@
 
 from django.utils.html import strip_tags
 
+from kb.templatetags.kb_public import html_lang
+
 
 def _text(html: str) -> str:
     return " ".join(strip_tags(html or "").split())
@@ -32,7 +34,7 @@ def how_to(request, guide, steps) -> dict:
         "@type": "HowTo",
         "name": guide.title,
         "description": guide.summary,
-        "inLanguage": "zh-Hans" if guide.language == "zh-hans" else guide.language,
+        "inLanguage": html_lang(guide.shown_in()),
         "url": url,
         "step": [
             {

@@ -1,6 +1,6 @@
 """The sitemap: an index (``/sitemap.xml``) of files of at most 50,000 addresses each
 (``/sitemap-<section>.xml?p=N``): every published guide with its last change and its
-translations, and the catalogue pages in every language. Each file is cached (per page number)
+translations (a Simplified guide also at its ``/zh-hant/`` address), and the catalogue pages in every language. Each file is cached (per page number)
 and sent gzipped like every cached page."""
 
 from django.conf import settings
@@ -10,8 +10,10 @@ from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.db.models import Max, Q
 from django.http import Http404
 from django.urls import reverse
+from django.utils import translation
 
 from kb.models import Carrier, Country, Guide, Task
+from kb.traditional import SIMPLIFIED, TRADITIONAL
 from kb.views.pagecache import cached_page
 
 FAMILY_CHUNK = 2000
@@ -20,7 +22,7 @@ FAMILY_CHUNK = 2000
 class GuideSitemap(Sitemap):
     changefreq = "weekly"
     priority = 0.8
-    limit = 50_000
+    limit = 25_000  # a Simplified guide is listed twice: itself and its Traditional page
 
     def items(self):
         return (
@@ -41,6 +43,14 @@ class GuideSitemap(Sitemap):
             return urls
         base = urls[0]["location"][: -len(urls[0]["item"].get_absolute_url())]
         families = _families({url["item"].translation_of_id or url["item"].pk for url in urls})
+        with_traditional = []
+        for url in urls:
+            with_traditional.append(url)
+            if url["item"].language == SIMPLIFIED:
+                with translation.override(TRADITIONAL):
+                    location = base + url["item"].get_absolute_url()
+                with_traditional.append({**url, "location": location})
+        urls = with_traditional
         for url in urls:
             guide = url["item"]
             members = families.get(guide.translation_of_id or guide.pk, [])
@@ -71,9 +81,11 @@ def _families(roots: set[int]) -> dict[int, list[tuple[str, str]]]:
             .order_by("language", "pk")
         )
         for guide in members:
-            families.setdefault(guide.translation_of_id or guide.pk, []).append(
-                (guide.language, guide.get_absolute_url())
-            )
+            family = families.setdefault(guide.translation_of_id or guide.pk, [])
+            family.append((guide.language, guide.get_absolute_url()))
+            if guide.language == SIMPLIFIED:
+                with translation.override(TRADITIONAL):
+                    family.append((TRADITIONAL, guide.get_absolute_url()))
     return families
 
 

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             chunk = [
                 g for i, g in enumerate(guides[start : start + batch], start) if i % n == k - 1
             ]
-            self._report(prerender.pages_prerender(paths=[g.get_absolute_url() for g in chunk]))
+            self._report(prerender.pages_prerender(paths=prerender.guide_pages(chunk)))
             done += len(chunk)
             self.stderr.write(f"guides: {done}")
 

@@ -6,6 +6,7 @@ from django.utils import translation
 
 from kb.models import Guide
 from kb.search.query import search
+from kb.traditional import is_traditional, to_traditional
 
 LANGUAGES = [code for code, _ in settings.LANGUAGES]
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
                     "country": guide.country.slug,
                     "task": guide.task.slug,
                     "language": guide.language,
-                    "title": guide.title,
+                    "title": to_traditional(guide.title) if is_traditional(lang) else guide.title,
                     "url": guide.get_absolute_url(),
                     "score": round(hit.score, 3),
                 }
