@@ -612,3 +612,132 @@ def test_hostile_searches_in_every_admin_list(site):
                 answer = send(staff.get, url, {"q": value}, bound=ADMIN_BOUND)
                 check(failures, f"{opts.model_name} {label}", *answer, bound=ADMIN_BOUND)
     report(failures)
+
+
+# --- Markdown: what an editor, an importer or a reader's accepted correction can write ----------
+# tests/test_markdown.py has raw HTML and link schemes; these are the spellings it stops short of,
+# images, autolinks and reference links, and the inputs that make a parser backtrack.
+HOSTILE_MARKDOWN = [
+    "![x](javascript:alert(1))",
+    "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "![x](data:image/png;base64,iVBORw0KGgo=)",
+    "[x](data:text/html,<script>alert(1)</script>)",
+    "<javascript:alert(1)>",
+    "<JaVaScRiPt:alert(1)>",
+    "<data:text/html,alert(1)>",
+    "[x][r]\n\n[r]: javascript:alert(1)",
+    "[x][r]\n\n[r]: <javascript:alert(1)> 'title'",
+    "[x](&#106;avascript:alert(1))",
+    "[x](&#x6A;avascript&#x3A;alert(1))",
+    "[x](%6a%61vascript:alert(1))",
+    "[x]( javascript:alert(1))",
+    "[x](<javascript:alert(1)>)",
+    "[x](java&#x09;script:alert(1))",
+    "[x](\\javascript:alert(1))",
+    "[x](javascript&colon;alert(1))",
+    '[x](https://example.com "a" onmouseover="alert(1)")',
+    "[<img src=x onerror=alert(1)>](https://example.com)",
+    "<a href=javascript:alert(1)>x</a>",
+    "<svg><script>alert(1)</script></svg>",
+    "<!-- <script>alert(1)</script> -->",
+    "`<script>alert(1)</script>`",
+    "```html\n<script>alert(1)</script>\n```",
+    "~~<img src=x onerror=alert(1)>~~",
+    "| <script>alert(1)</script> | [x](javascript:alert(1)) |\n|---|---|\n| <img src=x onerror=alert(1)> | x |",
+    "> <script>alert(1)</script>\n>> [x](javascript:alert(1))",
+    "* [x](vbscript:msgbox(1))\n  * ![y](javascript:alert(1))",
+    "+1 505 998 3793 <script>alert(1)</script> [+1 505 998 3793](javascript:alert(1))",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_MARKDOWN)
+def test_hostile_markdown_renders_nothing_that_runs(text):
+    from kb import markdown
+
+    html = markdown.link_phone_numbers(markdown.render(text))
+    assert not hostile.problems(html), html
+    assert "<img" not in html and "<script" not in html and "<svg" not in html, html
+    for scheme in ("javascript:", "vbscript:", "data:"):
+        assert f'href="{scheme}' not in html.lower()
+
+
+def _bomb(unit: str, length: int) -> str:
+    return (unit * (length // len(unit) + 1))[:length]
+
+
+# Each repeated to 5,000 characters: emphasis, links and images that never close, nesting that
+# never ends, wide and long tables, entities, escapes, phone-number look-alikes.
+MARKDOWN_BOMBS = {
+    "stars": "*",
+    "underscores": "_",
+    "star letters": "*a",
+    "strong letters": "**a",
+    "mixed emphasis": "*a _b **c __d ",
+    "brackets": "[",
+    "image openers": "![",
+    "link openers": "[a](",
+    "link closers": "](",
+    "nested link text": "[[a]",
+    "quote markers": ">",
+    "spaced quote markers": "> ",
+    "list markers": "- ",
+    "ordered list markers": "1. ",
+    "indented lists": "\n" + "  " * 40 + "- a",
+    "backticks": "`",
+    "angle brackets": "<",
+    "autolink openers": "<http://a",
+    "entities": "&#",
+    "backslashes": "\\",
+    "tildes": "~",
+    "pipes": "|",
+    "wide table": "| a ",
+    "headings": "# ",
+    "reference definitions": "[a]: b\n",
+    "reference uses": "[x][a]",
+    "phone look-alikes": "+1 (2",
+    "dashed numbers": "1-",
+    "whitespace": " \t\u3000\n",
+}
+
+
+def _render(text):
+    from kb import markdown
+
+    return markdown.link_phone_numbers(markdown.render(text))
+
+
+def _cpu(call, *args) -> float:
+    started = time.thread_time()
+    call(*args)
+    return time.thread_time() - started
+
+
+@pytest.mark.parametrize("unit", list(MARKDOWN_BOMBS.values()), ids=list(MARKDOWN_BOMBS))
+def test_a_markdown_bomb_renders_within_a_second_and_safely(unit):
+    text = _bomb(unit, hostile.FLOOD)
+    started = time.thread_time()
+    html = _render(text)
+    assert time.thread_time() - started < BOUND
+    assert not hostile.problems(html)
+
+
+def test_a_long_table_renders_within_a_second():
+    text = (
+        "| a | b | c |\n|---|---|---|\n" + "| x | [y](javascript:alert(1)) | <b>z</b> |\n" * 2_000
+    )
+    started = time.thread_time()
+    html = _render(text)
+    assert time.thread_time() - started < BOUND
+    assert html.count("<tr>") == 2_001
+    assert not hostile.problems(html)
+
+
+def test_markdown_rendering_grows_linearly_with_its_input():
+    """4x the text costs well under 10x the time for every bomb (16x for a quadratic parser)."""
+    slow = []
+    for name, unit in MARKDOWN_BOMBS.items():
+        small = min(_cpu(_render, _bomb(unit, 1_500)) for _ in range(3))
+        large = min(_cpu(_render, _bomb(unit, 6_000)) for _ in range(3))
+        if large >= max(small, 0.002) * 10:
+            slow.append((name, round(small, 4), round(large, 4)))
+    assert not slow
