@@ -644,7 +644,6 @@ def test_hostile_searches_in_every_admin_list(site):
     values = {
         "100 KB word": hostile.ALL["flood: 100 KB of markup"],
         "5,000 words": "a " * 2_500,
-        "sql": hostile.ALL["sql: or 1=1"] + hostile.ALL["sql: like wildcards"],
     }
     with translation.override("en"):
         for model, model_admin in admin.site._registry.items():
