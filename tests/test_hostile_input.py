@@ -4,8 +4,8 @@ what was sent echoed unescaped, never a script link, every answer within a secon
 The addresses come from the URLconf (everything outside the admin), so a new public view is
 covered as soon as it has sample arguments in ``SAMPLES`` (a test fails until it does). The
 hostile values are in tests/hostile.py. Each request is timed on the wall clock with a generous
-bound (one second; a slow answer is measured once more before it counts, so that a loaded
-machine does not fail the run): a guard against a pathological case, not a benchmark.
+bound (one second; a slow answer is measured up to twice more before it counts, so that a
+loaded machine does not fail the run): a guard against a pathological case, not a benchmark.
 """
 
 import itertools
@@ -166,15 +166,16 @@ def sample_path(name: str, s, replace=None) -> str:
 
 # --- the checks on every answer ----------------------------------------------------------------
 def send(call, *args, bound=BOUND, **kwargs):
-    """(seconds, response) of one request; a slow one is sent once more, and the faster counts."""
-    started = time.perf_counter()
-    response = call(*args, **kwargs)
-    seconds = time.perf_counter() - started
-    if seconds >= bound:
+    """(seconds, response) of one request. A slow one is sent again, up to twice, and the fastest
+    counts: a pathological case is slow every time, a busy machine only now and then.
+    ``response.resent`` says how many more times it was sent."""
+    seconds, resent = float("inf"), -1
+    while seconds >= bound and resent < 2:
         started = time.perf_counter()
         response = call(*args, **kwargs)
         seconds = min(seconds, time.perf_counter() - started)
-        response.sent_twice = True
+        resent += 1
+    response.resent = resent
     return seconds, response
 
 
@@ -445,10 +446,8 @@ def test_every_hostile_value_in_every_correction_field(site, address, field, val
         )
         check(failures, label, seconds, response)
         stored = Correction.objects.count() - before
-        if getattr(response, "sent_twice", False):
-            stored -= 1
         if response.status_code == 302:
-            if stored != 1:
+            if stored != 1 + response.resent:  # each time it was sent
                 failures.append(f"{label}: thanked, but {stored} corrections stored")
             elif field == "proposed_text":
                 kept = Correction.objects.latest("pk").proposed_text
