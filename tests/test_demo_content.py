@@ -22,7 +22,7 @@ GUIDES = {
     for path in sorted((DEMO_DIR / "guides").glob("*.yaml"))
 }
 PUBLISHED = {name: data for name, data in GUIDES.items() if data["status"] == "published"}
-TODAY = dt.date(2026, 12, 2)
+TODAY = dt.date(2026, 12, 3)
 
 # Guides whose facts have not been checked against the carrier's pages yet. Remove a file from
 # this list when its facts are checked; the list may only shrink.
@@ -37,8 +37,6 @@ NOT_YET_CHECKED = {
     "mint-mobile-activate-esim.zh-hans.yaml",
     "t-mobile-activate-esim.en.yaml",
     "t-mobile-activate-esim.zh-hans.yaml",
-    "t-mobile-renew.en.yaml",
-    "t-mobile-renew.zh-hans.yaml",
     "t-mobile-transfer-esim.en.yaml",
     "t-mobile-transfer-esim.zh-hans.yaml",
     # United Kingdom and Italy (branch i13b).
