@@ -27,8 +27,6 @@ TODAY = dt.date(2026, 12, 3)
 # Guides whose facts have not been checked against the carrier's pages yet. Remove a file from
 # this list when its facts are checked; the list may only shrink.
 NOT_YET_CHECKED = {
-    "att-pause.en.yaml",
-    "att-pause.zh-hans.yaml",
     "cmhk-cancel.en.yaml",
     "cmhk-cancel.zh-hans.yaml",
     "mint-mobile-activate-esim.en.yaml",
