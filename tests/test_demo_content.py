@@ -31,10 +31,6 @@ NOT_YET_CHECKED = {
     "cmhk-cancel.zh-hans.yaml",
     "mint-mobile-activate-esim.en.yaml",
     "mint-mobile-activate-esim.zh-hans.yaml",
-    "t-mobile-activate-esim.en.yaml",
-    "t-mobile-activate-esim.zh-hans.yaml",
-    "t-mobile-transfer-esim.en.yaml",
-    "t-mobile-transfer-esim.zh-hans.yaml",
     # United Kingdom and Italy (branch i13b).
     "iliad-cancel.en.yaml",
     "iliad-cancel.zh-hans.yaml",
