@@ -36,8 +36,6 @@ NOT_YET_CHECKED = {
     # copies of its contract and contact channels) stay unchecked.
     "iliad-port-out.en.yaml",
     "iliad-port-out.zh-hans.yaml",
-    "vodafone-it-renew.en.yaml",
-    "vodafone-it-renew.zh-hans.yaml",
     "windtre-renew.en.yaml",
     "windtre-renew.zh-hans.yaml",
 }
