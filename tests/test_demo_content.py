@@ -36,6 +36,8 @@ NOT_YET_CHECKED = {
     # copies of its contract and contact channels) stay unchecked.
     "iliad-port-out.en.yaml",
     "iliad-port-out.zh-hans.yaml",
+    # Searched again on 2026-12-03: still no stored copy of iliad.it's or windtre.it's pages on
+    # credit, renewal or deactivation, so these stay unchecked.
     "windtre-renew.en.yaml",
     "windtre-renew.zh-hans.yaml",
 }
