@@ -545,3 +545,30 @@ def test_postgresql_restore_refuses_a_database_with_migrations_the_backup_lacks(
     edit_manifest(backup.path, migrations=migrations)
     with pytest.raises(BackupError, match=f"has migrations the backup lacks \\(kb.{dropped}\\)"):
         database_restore(path=backup.path)
+
+
+def test_keep_deletes_nothing_outside_the_backup_directory(tmp_path):
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    precious = tmp_path / "db.sqlite3"
+    precious.write_bytes(b"the site's database")
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    fake_backup(backups, "kb-1.sqlite3", long_ago - timedelta(days=3), file=str(precious))
+    fake_backup(backups, "kb-2.sqlite3", long_ago - timedelta(days=2), file="../db.sqlite3")
+    fake_backup(
+        backups, "kb-3.sqlite3", long_ago - timedelta(days=1), media={"file": "../db.sqlite3"}
+    )
+    fake_backup(backups, "kb-4.sqlite3", long_ago)
+    backups_prune(directory=backups, keep_days=30)
+    assert precious.read_bytes() == b"the site's database"
+
+
+def test_restore_refuses_a_manifest_that_names_a_file_elsewhere(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    fake_backup(elsewhere, "kb-other.sqlite3", datetime.now(UTC))
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    fake_backup(backups, "kb-1.sqlite3", datetime.now(UTC), file="../elsewhere/kb-other.sqlite3")
+    with pytest.raises(BackupError, match="no backup in"):
+        database_restore(path=backups)

@@ -337,7 +337,18 @@ def _read_manifest(path: Path) -> dict | None:
         return None
     if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
         return None
+    # The files it names are beside it: a manifest naming a path elsewhere is not one of ours
+    # (pruning would delete that path, restoring would read it).
+    media = manifest.get("media")
+    if not _plain_name(manifest.get("file")) or (
+        media and not (isinstance(media, dict) and _plain_name(media.get("file")))
+    ):
+        return None
     return manifest
+
+
+def _plain_name(name) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
 
 
 def _backups_in(directory: Path) -> list[Backup]:
