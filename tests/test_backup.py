@@ -572,3 +572,28 @@ def test_restore_refuses_a_manifest_that_names_a_file_elsewhere(tmp_path):
     fake_backup(backups, "kb-1.sqlite3", datetime.now(UTC), file="../elsewhere/kb-other.sqlite3")
     with pytest.raises(BackupError, match="no backup in"):
         database_restore(path=backups)
+
+
+SPY_ON_MODES = """
+import os, stat
+from pathlib import Path
+from kb.services import backups
+modes = set()
+finish = backups._finish
+def spy(partial, path):
+    modes.add(oct(stat.S_IMODE(os.stat(partial).st_mode)))
+    finish(partial, path)
+backups._finish = spy
+os.umask(0o022)
+backups.database_backup(path=Path(%r), media=True)
+print(sorted(modes))
+"""
+
+
+def test_backup_files_are_private_while_they_are_written_too(site_file, tmp_path):
+    media = tmp_path / "media"
+    (media / "images").mkdir(parents=True)
+    (media / "images" / "a.png").write_bytes(b"\x89PNG")
+    target = tmp_path / "backups" / "b.sqlite3"
+    result = manage("shell", "-c", SPY_ON_MODES % str(target), database=site_file, media=media)
+    assert result.stdout.splitlines()[-1] == "['0o600']"

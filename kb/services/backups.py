@@ -110,7 +110,7 @@ def database_backup(
     _prepare_target(path, [manifest_path, media_path], force=force)
 
     partial = path.with_name(f".{path.name}.partial")
-    partial.unlink(missing_ok=True)  # left by a backup that was killed
+    _start_private(partial)
     try:
         if vendor == "sqlite":
             state = _sqlite_backup(connection.settings_dict, partial)
@@ -276,6 +276,7 @@ def _media_root() -> Path:
 def _media_backup(target: Path) -> int:
     root = _media_root()
     partial = target.with_name(f".{target.name}.partial")
+    _start_private(partial)
     files = 0
     try:
         with tarfile.open(partial, "w:gz") as archive:
@@ -635,8 +636,16 @@ def _sha256(path: Path) -> str:
 
 def _write_json(path: Path, data: dict) -> None:
     partial = path.with_name(f".{path.name}.partial")
+    _start_private(partial)
     partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     _finish(partial, path)
+
+
+def _start_private(partial: Path) -> None:
+    """An empty ``partial`` readable by its owner only from the start, not just once complete
+    (whatever the umask); one left by a backup that was killed is replaced."""
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _finish(partial: Path, path: Path) -> None:
