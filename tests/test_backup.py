@@ -597,3 +597,10 @@ def test_backup_files_are_private_while_they_are_written_too(site_file, tmp_path
     target = tmp_path / "backups" / "b.sqlite3"
     result = manage("shell", "-c", SPY_ON_MODES % str(target), database=site_file, media=media)
     assert result.stdout.splitlines()[-1] == "['0o600']"
+
+
+def test_restore_from_a_directory_whose_newest_backup_file_is_gone_says_so(tmp_path):
+    gone = fake_backup(tmp_path, "kb-1.sqlite3", datetime.now(UTC))
+    gone.unlink()
+    with pytest.raises(BackupError, match="kb-1.sqlite3 does not exist"):
+        database_restore(path=tmp_path)

@@ -311,7 +311,7 @@ def backup_read(*, path: Path) -> Backup:
         found = _backups_in(path)
         if not found:
             raise BackupError(f"no backup in {path} (no manifest *.json written by backup)")
-        return found[-1]
+        path = found[-1].path  # then checked as if named
     if not path.is_file():
         raise BackupError(f"{path} does not exist")
     manifest_path = _manifest_path(path)
