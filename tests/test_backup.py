@@ -604,3 +604,20 @@ def test_restore_from_a_directory_whose_newest_backup_file_is_gone_says_so(tmp_p
     gone.unlink()
     with pytest.raises(BackupError, match="kb-1.sqlite3 does not exist"):
         database_restore(path=tmp_path)
+
+
+def test_keep_passes_over_a_damaged_manifest_instead_of_failing(tmp_path):
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    older = fake_backup(tmp_path, "kb-1.sqlite3", long_ago - timedelta(days=1))
+    damaged = fake_backup(tmp_path, "kb-2.sqlite3", long_ago)
+    manifest = json.loads(damaged.with_name(damaged.name + ".json").read_text())
+    manifest["created_at"] = "yesterday"
+    del manifest["counts"]
+    damaged.with_name(damaged.name + ".json").write_text(json.dumps(manifest))
+    naive = fake_backup(tmp_path, "kb-3.sqlite3", long_ago)
+    edit_manifest(naive, created_at="2025-01-01T00:00:00")
+    fake_backup(tmp_path, "kb-4.sqlite3", long_ago)
+    assert backups_prune(directory=tmp_path, keep_days=30) == [older]
+    assert damaged.exists() and naive.exists()
+    with pytest.raises(BackupError, match="is missing or is not a backup manifest"):
+        database_restore(path=damaged)

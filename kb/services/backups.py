@@ -50,6 +50,15 @@ EXTENSIONS = {"sqlite": ".sqlite3", "postgresql": ".pgdump"}
 # How each engine's file begins: a dump of the other engine is refused even without a manifest.
 MAGIC = {"sqlite": b"SQLite format 3\x00", "postgresql": b"PGDMP"}
 COUNTED = {"guides": Guide, "revisions": GuideRevision, "corrections": Correction}
+# What every manifest written by database_backup holds, and what reading one relies on.
+MANIFEST_KEYS = {
+    "format": int,
+    "vendor": str,
+    "created_at": str,
+    "sha256": str,
+    "migrations": dict,
+    "counts": dict,
+}
 
 
 class BackupError(Exception):
@@ -337,6 +346,14 @@ def _read_manifest(path: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
+        return None
+    if any(not isinstance(manifest.get(key), kind) for key, kind in MANIFEST_KEYS.items()):
+        return None  # damaged or hand-made: pruning and restoring pass over it
+    try:
+        aware = datetime.fromisoformat(manifest["created_at"]).tzinfo is not None
+    except ValueError:
+        aware = False
+    if not aware:  # compared with UTC times when pruning
         return None
     # The files it names are beside it: a manifest naming a path elsewhere is not one of ours
     # (pruning would delete that path, restoring would read it).
