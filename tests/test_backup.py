@@ -621,3 +621,22 @@ def test_keep_passes_over_a_damaged_manifest_instead_of_failing(tmp_path):
     assert damaged.exists() and naive.exists()
     with pytest.raises(BackupError, match="is missing or is not a backup manifest"):
         database_restore(path=damaged)
+
+
+def test_pg_restore_reads_a_backup_named_like_an_option_as_a_file(tmp_path, monkeypatch):
+    from kb.services import backups
+
+    class Closed:
+        def close(self):
+            pass
+
+    commands = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(backups, "_tool", lambda name: name)
+    monkeypatch.setattr(backups, "_run", lambda command, **kwargs: commands.append(command))
+    monkeypatch.setattr(backups, "_pg_connect", lambda connection, name: Closed())
+    monkeypatch.setattr(backups, "_state", lambda db: {})
+    backup = backups.Backup(path=Path("./--clean.pgdump"), manifest={})
+    backups._postgresql_restore(backup, connection, "kb_restored")
+    (command,) = commands
+    assert command[-1] == str(tmp_path / "--clean.pgdump")

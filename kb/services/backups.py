@@ -567,7 +567,7 @@ def _postgresql_restore(backup: Backup, connection, target: str) -> dict:
         "--single-transaction",
         "--exit-on-error",
         f"--dbname={target}",
-        str(backup.path),
+        str(backup.path.absolute()),  # never read as an option, whatever the file is called
     ]
     _run(command, env=_pg_env(settings_dict), what="pg_restore")
     db = _pg_connect(connection, target)
