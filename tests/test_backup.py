@@ -640,3 +640,14 @@ def test_pg_restore_reads_a_backup_named_like_an_option_as_a_file(tmp_path, monk
     backups._postgresql_restore(backup, connection, "kb_restored")
     (command,) = commands
     assert command[-1] == str(tmp_path / "--clean.pgdump")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the site's engine must be SQLite")
+def test_restore_reads_a_backup_whose_folder_name_has_uri_characters(demo_backup, tmp_path):
+    folder = tmp_path / "kb #2 100%"
+    folder.mkdir()
+    for suffix in ("", ".json"):
+        shutil.copy(demo_backup.with_name(demo_backup.name + suffix), folder)
+    target = tmp_path / "checked.sqlite3"
+    database_restore(path=folder / demo_backup.name, target_name=str(target))
+    assert counts(target) == manifest_of(demo_backup)["counts"]

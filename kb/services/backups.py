@@ -516,7 +516,8 @@ def _pending_migrations(applied: dict[str, list[str]]) -> list[str]:
 
 
 def _sqlite_restore(source_path: Path, target: str, settings_dict) -> dict:
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    # as_uri() escapes "#", "?" and "%": a raw path with one opens another (empty) database.
+    source = sqlite3.connect(f"{source_path.absolute().as_uri()}?mode=ro", uri=True)
     register_functions(source)
     try:
         check = source.execute("PRAGMA quick_check").fetchone()[0]
