@@ -32,8 +32,12 @@ def guides_waiting_for(user):
     return guides.order_by("updated_at", "pk")
 
 
-def _theirs(user) -> Q:
-    return Q(created_by_id=user.pk) | Q(submitted_by_id=user.pk)
+def _drafts_of_theirs(user):
+    """Drafts ``user`` opened, submitted or wrote (part of): the one definition both
+    ``guides_sent_back_to`` and ``drafts_of`` split between them."""
+    mine = Guide.objects.written_by(user).values("pk")
+    theirs = Q(created_by_id=user.pk) | Q(submitted_by_id=user.pk) | Q(pk__in=mine)
+    return _guides().filter(status=Status.DRAFT).filter(theirs)
 
 
 def guides_sent_back_to(user):
@@ -41,13 +45,10 @@ def guides_sent_back_to(user):
     taking them off the site), with the reason in ``last_transition_note``."""
     if getattr(user, "pk", None) is None:
         return Guide.objects.none()
-    mine = Guide.objects.written_by(user).values("pk")
     return (
-        _guides()
-        .filter(status=Status.DRAFT)
+        _drafts_of_theirs(user)
         .with_last_transition()
         .filter(last_transition_action__in=GuideEvent.SENT_BACK_ACTIONS)
-        .filter(_theirs(user) | Q(pk__in=mine))
         .alias(sent_back_by=Coalesce("last_transition_by_id", 0, output_field=IntegerField()))
         .exclude(sent_back_by=user.pk)
         .order_by("-last_transition_at", "-pk")
@@ -59,11 +60,8 @@ def drafts_of(user):
     back, which ``guides_sent_back_to`` lists with their reason."""
     if getattr(user, "pk", None) is None:
         return Guide.objects.none()
-    mine = Guide.objects.written_by(user).values("pk")
     return (
-        _guides()
-        .filter(status=Status.DRAFT)
-        .filter(_theirs(user) | Q(pk__in=mine))
+        _drafts_of_theirs(user)
         .exclude(pk__in=guides_sent_back_to(user).values("pk"))
         .order_by("-updated_at", "-pk")
     )

@@ -545,3 +545,109 @@ def test_postgresql_restore_refuses_a_database_with_migrations_the_backup_lacks(
     edit_manifest(backup.path, migrations=migrations)
     with pytest.raises(BackupError, match=f"has migrations the backup lacks \\(kb.{dropped}\\)"):
         database_restore(path=backup.path)
+
+
+def test_keep_deletes_nothing_outside_the_backup_directory(tmp_path):
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    precious = tmp_path / "db.sqlite3"
+    precious.write_bytes(b"the site's database")
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    fake_backup(backups, "kb-1.sqlite3", long_ago - timedelta(days=3), file=str(precious))
+    fake_backup(backups, "kb-2.sqlite3", long_ago - timedelta(days=2), file="../db.sqlite3")
+    fake_backup(
+        backups, "kb-3.sqlite3", long_ago - timedelta(days=1), media={"file": "../db.sqlite3"}
+    )
+    fake_backup(backups, "kb-4.sqlite3", long_ago)
+    backups_prune(directory=backups, keep_days=30)
+    assert precious.read_bytes() == b"the site's database"
+
+
+def test_restore_refuses_a_manifest_that_names_a_file_elsewhere(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    fake_backup(elsewhere, "kb-other.sqlite3", datetime.now(UTC))
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    fake_backup(backups, "kb-1.sqlite3", datetime.now(UTC), file="../elsewhere/kb-other.sqlite3")
+    with pytest.raises(BackupError, match="no backup in"):
+        database_restore(path=backups)
+
+
+SPY_ON_MODES = """
+import os, stat
+from pathlib import Path
+from kb.services import backups
+modes = set()
+finish = backups._finish
+def spy(partial, path):
+    modes.add(oct(stat.S_IMODE(os.stat(partial).st_mode)))
+    finish(partial, path)
+backups._finish = spy
+os.umask(0o022)
+backups.database_backup(path=Path(%r), media=True)
+print(sorted(modes))
+"""
+
+
+def test_backup_files_are_private_while_they_are_written_too(site_file, tmp_path):
+    media = tmp_path / "media"
+    (media / "images").mkdir(parents=True)
+    (media / "images" / "a.png").write_bytes(b"\x89PNG")
+    target = tmp_path / "backups" / "b.sqlite3"
+    result = manage("shell", "-c", SPY_ON_MODES % str(target), database=site_file, media=media)
+    assert result.stdout.splitlines()[-1] == "['0o600']"
+
+
+def test_restore_from_a_directory_whose_newest_backup_file_is_gone_says_so(tmp_path):
+    gone = fake_backup(tmp_path, "kb-1.sqlite3", datetime.now(UTC))
+    gone.unlink()
+    with pytest.raises(BackupError, match="kb-1.sqlite3 does not exist"):
+        database_restore(path=tmp_path)
+
+
+def test_keep_passes_over_a_damaged_manifest_instead_of_failing(tmp_path):
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    older = fake_backup(tmp_path, "kb-1.sqlite3", long_ago - timedelta(days=1))
+    damaged = fake_backup(tmp_path, "kb-2.sqlite3", long_ago)
+    manifest = json.loads(damaged.with_name(damaged.name + ".json").read_text())
+    manifest["created_at"] = "yesterday"
+    del manifest["counts"]
+    damaged.with_name(damaged.name + ".json").write_text(json.dumps(manifest))
+    naive = fake_backup(tmp_path, "kb-3.sqlite3", long_ago)
+    edit_manifest(naive, created_at="2025-01-01T00:00:00")
+    fake_backup(tmp_path, "kb-4.sqlite3", long_ago)
+    assert backups_prune(directory=tmp_path, keep_days=30) == [older]
+    assert damaged.exists() and naive.exists()
+    with pytest.raises(BackupError, match="is missing or is not a backup manifest"):
+        database_restore(path=damaged)
+
+
+def test_pg_restore_reads_a_backup_named_like_an_option_as_a_file(tmp_path, monkeypatch):
+    from kb.services import backups
+
+    class Closed:
+        def close(self):
+            pass
+
+    commands = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(backups, "_tool", lambda name: name)
+    monkeypatch.setattr(backups, "_run", lambda command, **kwargs: commands.append(command))
+    monkeypatch.setattr(backups, "_pg_connect", lambda connection, name: Closed())
+    monkeypatch.setattr(backups, "_state", lambda db: {})
+    backup = backups.Backup(path=Path("./--clean.pgdump"), manifest={})
+    backups._postgresql_restore(backup, connection, "kb_restored")
+    (command,) = commands
+    assert command[-1] == str(tmp_path / "--clean.pgdump")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the site's engine must be SQLite")
+def test_restore_reads_a_backup_whose_folder_name_has_uri_characters(demo_backup, tmp_path):
+    folder = tmp_path / "kb #2 100%"
+    folder.mkdir()
+    for suffix in ("", ".json"):
+        shutil.copy(demo_backup.with_name(demo_backup.name + suffix), folder)
+    target = tmp_path / "checked.sqlite3"
+    database_restore(path=folder / demo_backup.name, target_name=str(target))
+    assert counts(target) == manifest_of(demo_backup)["counts"]

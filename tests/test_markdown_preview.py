@@ -72,6 +72,13 @@ def test_preview_is_for_staff_only(client, url):
     assert response.status_code == 302 and "html" not in response.content.decode()
 
 
+def test_preview_is_for_those_who_may_write_guides(client, url):
+    staff = User.objects.create_user("staff", password="pw-not-used-123", is_staff=True)
+    client.force_login(staff)
+    response = client.post(url, {"text": "**x**"})
+    assert response.status_code == 403 and "<strong>" not in response.content.decode()
+
+
 def test_preview_needs_the_csrf_token(url):
     client = Client(enforce_csrf_checks=True)
     client.force_login(factories.editor("ed"))

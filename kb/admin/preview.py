@@ -3,10 +3,12 @@ functions the public page uses (``markdown.render`` when a row is saved, then th
 the ``sanitized_with_phones`` filter), so what the editor sees is what readers will see.
 
 The page runs no inline script: static/js/markdown-preview.js posts the text to
-``admin:kb_markdown_preview`` and shows the answer in a panel under the field.
+``admin:kb_markdown_preview`` (staff who may add or change guides) and shows the answer in a
+panel under the field.
 """
 
 from django.contrib.admin.widgets import AdminTextareaWidget
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -73,10 +75,16 @@ class MarkdownPreviewMixin(MarkdownFieldsMixin):
     def get_urls(self):
         preview = path(
             "markdown-preview/",
-            self.admin_site.admin_view(markdown_preview_view),
+            self.admin_site.admin_view(self.markdown_preview_view),
             name="kb_markdown_preview",
         )
         return [preview, *super().get_urls()]
+
+    def markdown_preview_view(self, request):
+        # Staff who may not write a guide have no Markdown field to preview.
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        return markdown_preview_view(request)
 
 
 @require_POST

@@ -50,6 +50,15 @@ EXTENSIONS = {"sqlite": ".sqlite3", "postgresql": ".pgdump"}
 # How each engine's file begins: a dump of the other engine is refused even without a manifest.
 MAGIC = {"sqlite": b"SQLite format 3\x00", "postgresql": b"PGDMP"}
 COUNTED = {"guides": Guide, "revisions": GuideRevision, "corrections": Correction}
+# What every manifest written by database_backup holds, and what reading one relies on.
+MANIFEST_KEYS = {
+    "format": int,
+    "vendor": str,
+    "created_at": str,
+    "sha256": str,
+    "migrations": dict,
+    "counts": dict,
+}
 
 
 class BackupError(Exception):
@@ -110,7 +119,7 @@ def database_backup(
     _prepare_target(path, [manifest_path, media_path], force=force)
 
     partial = path.with_name(f".{path.name}.partial")
-    partial.unlink(missing_ok=True)  # left by a backup that was killed
+    _start_private(partial)
     try:
         if vendor == "sqlite":
             state = _sqlite_backup(connection.settings_dict, partial)
@@ -276,6 +285,7 @@ def _media_root() -> Path:
 def _media_backup(target: Path) -> int:
     root = _media_root()
     partial = target.with_name(f".{target.name}.partial")
+    _start_private(partial)
     files = 0
     try:
         with tarfile.open(partial, "w:gz") as archive:
@@ -310,7 +320,7 @@ def backup_read(*, path: Path) -> Backup:
         found = _backups_in(path)
         if not found:
             raise BackupError(f"no backup in {path} (no manifest *.json written by backup)")
-        return found[-1]
+        path = found[-1].path  # then checked as if named
     if not path.is_file():
         raise BackupError(f"{path} does not exist")
     manifest_path = _manifest_path(path)
@@ -337,7 +347,26 @@ def _read_manifest(path: Path) -> dict | None:
         return None
     if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
         return None
+    if any(not isinstance(manifest.get(key), kind) for key, kind in MANIFEST_KEYS.items()):
+        return None  # damaged or hand-made: pruning and restoring pass over it
+    try:
+        aware = datetime.fromisoformat(manifest["created_at"]).tzinfo is not None
+    except ValueError:
+        aware = False
+    if not aware:  # compared with UTC times when pruning
+        return None
+    # The files it names are beside it: a manifest naming a path elsewhere is not one of ours
+    # (pruning would delete that path, restoring would read it).
+    media = manifest.get("media")
+    if not _plain_name(manifest.get("file")) or (
+        media and not (isinstance(media, dict) and _plain_name(media.get("file")))
+    ):
+        return None
     return manifest
+
+
+def _plain_name(name) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
 
 
 def _backups_in(directory: Path) -> list[Backup]:
@@ -487,7 +516,8 @@ def _pending_migrations(applied: dict[str, list[str]]) -> list[str]:
 
 
 def _sqlite_restore(source_path: Path, target: str, settings_dict) -> dict:
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    # as_uri() escapes "#", "?" and "%": a raw path with one opens another (empty) database.
+    source = sqlite3.connect(f"{source_path.absolute().as_uri()}?mode=ro", uri=True)
     register_functions(source)
     try:
         check = source.execute("PRAGMA quick_check").fetchone()[0]
@@ -538,7 +568,7 @@ def _postgresql_restore(backup: Backup, connection, target: str) -> dict:
         "--single-transaction",
         "--exit-on-error",
         f"--dbname={target}",
-        str(backup.path),
+        str(backup.path.absolute()),  # never read as an option, whatever the file is called
     ]
     _run(command, env=_pg_env(settings_dict), what="pg_restore")
     db = _pg_connect(connection, target)
@@ -624,8 +654,16 @@ def _sha256(path: Path) -> str:
 
 def _write_json(path: Path, data: dict) -> None:
     partial = path.with_name(f".{path.name}.partial")
+    _start_private(partial)
     partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     _finish(partial, path)
+
+
+def _start_private(partial: Path) -> None:
+    """An empty ``partial`` readable by its owner only from the start, not just once complete
+    (whatever the umask); one left by a backup that was killed is replaced."""
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _finish(partial: Path, path: Path) -> None:
