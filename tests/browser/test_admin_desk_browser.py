@@ -3,14 +3,14 @@ under the field (also in a step row added on the page), and the admin index show
 work, readable at laptop and phone width."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from kb.services import corrections, workflow
 from tests import factories
+from tests.browser.staff import log_in as _log_in
+from tests.browser.staff import staff as _staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-not-used-123"
 EDITOR_PERMISSIONS = [
     f"{action}_{model}"
     for model in ("guide", "step", "problem", "source")
@@ -24,24 +24,6 @@ def _django_admins_own(violation) -> bool:
     breadcrumbs' links."""
     targets = [str(target) for target in violation["targets"]]
     return all("select2" in target or ".breadcrumbs" in target for target in targets)
-
-
-def _staff(username, codenames):
-    # Permissions by name: an earlier transactional test may have flushed the editorial groups.
-    user = factories.user(username)
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="kb", codename__in=codenames)
-    )
-    return user
-
-
-def _log_in(page, user):
-    page.context.clear_cookies()
-    page.goto("/zh-hans/admin/login/")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/zh-hans/admin/")
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ with the keyboard, lists that fit, buttons that neither repeat nor overlap."""
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from kb.models import Guide
 from kb.services import workflow
 from tests import factories
+from tests.browser.staff import log_in, staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,23 +22,7 @@ EDITOR_PERMISSIONS = [
 
 
 def _staff(username, *extra):
-    # Permissions by name: an earlier transactional test may have flushed the editorial groups.
-    user = factories.user(username)
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="kb", codename__in=[*EDITOR_PERMISSIONS, *extra]
-        )
-    )
-    return user
-
-
-def _login(page, user):
-    page.context.clear_cookies()
-    page.goto("/zh-hans/admin/login/")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill("pw-not-used-123")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/zh-hans/admin/")
+    return staff(username, [*EDITOR_PERMISSIONS, *extra])
 
 
 def _step_titles_on_page(page):
@@ -67,7 +51,7 @@ def test_steps_are_reordered_by_dragging_and_by_keyboard_and_the_order_is_saved(
 ):
     editor = _staff("order-editor")
     guide = factories.guide(steps=3, updated_by=editor)
-    _login(page, editor)
+    log_in(page, editor)
     # Tall enough that the first and third step headings are on screen together.
     page.set_viewport_size({"width": 1280, "height": 3200})
     page.goto(f"/zh-hans/admin/kb/guide/{guide.pk}/change/")
@@ -129,7 +113,7 @@ def test_the_guide_list_keeps_the_title_readable_at_1280_and_fits_a_390_phone(
             problems=0,
             title=f"在海外用 App 注销预付费号码并取回余额的完整步骤（第 {n} 篇）",
         )
-    _login(page, editor)
+    log_in(page, editor)
     page.set_viewport_size(WIDE)
     page.goto("/zh-hans/admin/kb/guide/")
     width = page.locator("#result_list th.column-title_label").bounding_box()["width"]
@@ -148,7 +132,7 @@ def test_the_guide_list_keeps_the_title_readable_at_1280_and_fits_a_390_phone(
 def test_the_event_list_fits_a_390_phone(page, screenshot, axe_violations):
     editor, reviewer = _staff("event-editor"), _staff("event-reviewer", "publish_guide")
     _published(editor, reviewer, title="在海外注销号码：一篇标题很长、需要在手机上也能读的指南")
-    _login(page, editor)
+    log_in(page, editor)
     for viewport, name in ((WIDE, "1280"), (PHONE_390, "390")):
         page.set_viewport_size(viewport)
         page.goto("/zh-hans/admin/kb/guideevent/")
@@ -163,7 +147,7 @@ def test_object_tools_never_cover_the_workflow_box(page, screenshot, axe_violati
     editor, reviewer = _staff("tools-editor"), _staff("tools-reviewer", "publish_guide")
     draft = factories.guide(updated_by=editor)
     live = _published(editor, reviewer)
-    _login(page, reviewer)
+    log_in(page, reviewer)
     page.set_viewport_size(viewport)
     for guide, name in ((draft, "draft"), (live, "published")):
         page.goto(f"/zh-hans/admin/kb/guide/{guide.pk}/change/")
@@ -181,7 +165,7 @@ def test_view_on_site_opens_the_preview_of_a_draft_and_appears_once(page, axe_vi
     editor, reviewer = _staff("site-editor"), _staff("site-reviewer", "publish_guide")
     draft = factories.guide(updated_by=editor)
     live = _published(editor, reviewer)
-    _login(page, editor)
+    log_in(page, editor)
 
     page.goto(f"/zh-hans/admin/kb/guide/{draft.pk}/change/")
     links = page.locator("a.viewsitelink")

@@ -4,14 +4,14 @@ their scripts run (an inline "add another step" row appears, a correction form f
 chosen step)."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from kb.services import corrections
 from tests import factories, public_data
+from tests.browser.staff import log_in as _log_in
+from tests.browser.staff import staff as _staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-not-used-123"
 EDITOR_PERMISSIONS = [
     f"{action}_{model}"
     for model in ("guide", "step", "problem", "source")
@@ -26,15 +26,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
 });
 """
-
-
-def _staff(username, codenames):
-    # Permissions by name: an earlier transactional test may have flushed the editorial groups.
-    user = factories.user(username)
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="kb", codename__in=codenames)
-    )
-    return user
 
 
 @pytest.fixture
@@ -67,15 +58,6 @@ def _visit(page, reported, path, *, shot=None, screenshot=None):
 def check(page, reported, where):
     reported += [f"{where}: {violation}" for violation in page.evaluate("window.__csp || []")]
     page.evaluate("window.__csp = []")
-
-
-def _log_in(page, user):
-    page.context.clear_cookies()
-    page.goto("/zh-hans/admin/login/")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/zh-hans/admin/")
 
 
 @pytest.fixture

@@ -6,14 +6,15 @@ editor's note."""
 import re
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 
 from kb.models import Correction, Guide
 from tests import factories
+from tests.browser.staff import log_in as _log_in
+from tests.browser.staff import staff as _staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-not-used-123"
 EDITOR_PERMISSIONS = [
     f"{action}_{model}"
     for model in ("guide", "step", "problem", "source")
@@ -28,24 +29,6 @@ EDITOR_PERMISSIONS = [
     "view_correctionevent",
 ]
 REVIEWER_PERMISSIONS = EDITOR_PERMISSIONS + ["publish_guide", "delete_step", "delete_problem"]
-
-
-def _staff(username, codenames):
-    # Permissions by name: an earlier transactional test may have flushed the editorial groups.
-    user = factories.user(username)
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="kb", codename__in=codenames)
-    )
-    return user
-
-
-def _log_in(page, user):
-    page.context.clear_cookies()
-    page.goto("/zh-hans/admin/login/")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/zh-hans/admin/")
 
 
 def _click_action(page, name):

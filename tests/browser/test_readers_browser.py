@@ -25,7 +25,7 @@ def test_the_chooser_leads_from_the_carrier_page_to_the_one_guide(
 ):
     page.set_viewport_size(SIZES[size])
     guide = Guide.objects.published().get(
-        carrier__slug="t-mobile", task__slug="cancel", language="zh-hans"
+        carrier__slug="t-mobile", task__slug="cancel", plan_type="monthly", language="zh-hans"
     )
     page.goto("/zh-hans/carriers/t-mobile/")
     chooser = page.locator("section.chooser")

@@ -2,14 +2,14 @@
 no serious accessibility violations, and the reviewer publishes from it."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from kb.models import Guide, Step
 from kb.services import workflow
 from tests import factories
+from tests.browser.staff import log_in as _log_in
+from tests.browser.staff import staff as _staff
 from tests.browser.test_moderation_loop_browser import (
     EDITOR_PERMISSIONS,
-    PASSWORD,
     REVIEWER_PERMISSIONS,
 )
 from tests.browser.viewports import DESKTOP
@@ -17,23 +17,6 @@ from tests.browser.viewports import DESKTOP
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE_390 = {"width": 390, "height": 844}
-
-
-def _staff(username, codenames):
-    user = factories.user(username)
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="kb", codename__in=codenames)
-    )
-    return user
-
-
-def _log_in(page, user):
-    page.context.clear_cookies()
-    page.goto("/zh-hans/admin/login/")
-    page.locator("input[name=username]").fill(user.username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/zh-hans/admin/")
 
 
 @pytest.fixture
