@@ -1,4 +1,4 @@
-"""Read-side questions the admin and the public views both ask, answered once.
+"""Read-side questions the admin and the public views ask, answered once.
 
 Each returns a queryset (so callers add ``[:10]``, ``.count()`` or one more filter); the rules
 themselves live on the models' querysets (``Guide.objects.written_by``,
@@ -6,10 +6,10 @@ themselves live on the models' querysets (``Guide.objects.written_by``,
 """
 
 from django.conf import settings
-from django.db.models import IntegerField, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, IntegerField, Q, Window
+from django.db.models.functions import Coalesce, RowNumber
 
-from kb.models import Correction, Guide, GuideEvent
+from kb.models import Carrier, Correction, Country, Guide, GuideEvent, PlanType, Task
 from kb.services import corrections, workflow
 from kb.services._common import has_perm
 
@@ -73,3 +73,114 @@ def corrections_to_triage(user):
     if not has_perm(user, corrections.PERM_TRIAGE):
         return Correction.objects.none()
     return Correction.objects.waiting().select_related("guide").order_by("created_at", "pk")
+
+
+# --- Public pages --------------------------------------------------------------------------------
+#: Carriers shown per country on the home and task pages; the country page lists them all,
+#: a page at a time.
+TOP_CARRIERS = 12
+
+
+def published_guides():
+    return Guide.objects.published().select_related("carrier", "country", "task")
+
+
+def one_per_topic(guides, language):
+    """One guide per topic (carrier or country, task and plan type): the reader's language if
+    there is one, else the other language."""
+    chosen = {}
+    for guide in guides:
+        topic = (guide.carrier_id, guide.country_id, guide.task_id, guide.plan_type)
+        current = chosen.get(topic)
+        if current is None or (guide.language == language and current.language != language):
+            chosen[topic] = guide
+    return list(chosen.values())
+
+
+def plan_order(guide):
+    """Variants of one topic in a stable order: every plan type first, then prepaid, monthly."""
+    return list(PlanType.values).index(guide.plan_type)
+
+
+def published_here(language):
+    return Q(
+        guides__status=Guide.Status.PUBLISHED,
+        guides__draft_of__isnull=True,
+        guides__language=language,
+    )
+
+
+def countries_with_top_carriers(language, limit=TOP_CARRIERS):
+    """Every country with its ``limit`` carriers with the most guides in ``language`` (then by
+    name) as ``top_carriers``, and how many carriers it has as ``carrier_total``: two queries,
+    however many carriers there are."""
+    ranked = (
+        Carrier.objects.annotate(
+            guide_count=Count("guides", filter=published_here(language)),
+            rank=Window(
+                RowNumber(),
+                partition_by=F("country_id"),
+                order_by=(F("guide_count").desc(), F("name").asc(), F("pk").asc()),
+            ),
+        )
+        .filter(rank__lte=limit)
+        .order_by("country_id", "rank")
+    )
+    by_country = {}
+    for carrier in ranked:
+        by_country.setdefault(carrier.country_id, []).append(carrier)
+    countries = list(Country.objects.annotate(carrier_total=Count("carriers")))
+    for country in countries:
+        country.top_carriers = by_country.get(country.pk, [])
+    return countries
+
+
+def carrier_tasks(carrier, language):
+    """Each task with the carrier's guides for it, one per plan type in the reader's language
+    where there is one: the carrier's own guides, else the guide for its whole country."""
+    guides = published_guides().filter(
+        Q(carrier=carrier) | Q(carrier__isnull=True, country_id=carrier.country_id)
+    )
+    by_task = {}
+    for guide in one_per_topic(guides, language):
+        by_task.setdefault(guide.task_id, []).append(guide)
+    rows = []
+    for task in Task.objects.all():
+        variants = by_task.get(task.pk, [])
+        own = [guide for guide in variants if guide.carrier_id is not None]
+        rows.append((task, sorted(own or variants, key=plan_order)))
+    return rows
+
+
+def related_guides(guide, language) -> dict[str, list]:
+    """The same carrier's (or country-wide) other tasks, and the same task at the country's other
+    carriers: one guide per topic, in the reader's language where there is one."""
+    same_owner = Q(carrier=guide.carrier) if guide.carrier_id else Q(carrier__isnull=True)
+    rows = (
+        published_guides()
+        .filter(country_id=guide.country_id)
+        .filter((same_owner & ~Q(task_id=guide.task_id)) | Q(task_id=guide.task_id))
+        .exclude(carrier_id=guide.carrier_id, task_id=guide.task_id)
+        .order_by("task__position", "carrier__name", "plan_type")
+        .only(
+            "id",
+            "slug",
+            "language",
+            "title",
+            "plan_type",
+            "carrier_id",
+            "country_id",
+            "task_id",
+            "carrier__name",
+            "task__name_zh",
+            "task__name_en",
+            "task__position",
+            "country__name_zh",
+            "country__name_en",
+        )
+    )
+    chosen = one_per_topic(rows, language)
+    return {
+        "tasks": [g for g in chosen if g.task_id != guide.task_id],
+        "carriers": [g for g in chosen if g.task_id == guide.task_id],
+    }

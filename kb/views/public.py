@@ -8,8 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import DatabaseError
-from django.db.models import Count, F, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from kb import ratelimit
+from kb import ratelimit, selectors
 from kb.chooser import chosen_guide
 from kb.forms.chooser import ChooserForm
 from kb.models import (
@@ -29,7 +28,6 @@ from kb.models import (
     Guide,
     GuideImage,
     GuideRevision,
-    PlanType,
     Problem,
     Source,
     Step,
@@ -45,29 +43,8 @@ from kb.views.public_forms import FeedbackForm, GuideRequestForm, SearchBoxForm
 logger = logging.getLogger(__name__)
 
 
-def _published():
-    return Guide.objects.published().select_related("carrier", "country", "task")
-
-
 def _home_crumb():
     return (_("Home"), reverse("kb:home"))
-
-
-def _in_reader_language(guides, language):
-    """One guide per topic (carrier or country, task and plan type): the reader's language if
-    there is one, else the other language."""
-    chosen = {}
-    for guide in guides:
-        topic = (guide.carrier_id, guide.country_id, guide.task_id, guide.plan_type)
-        current = chosen.get(topic)
-        if current is None or (guide.language == language and current.language != language):
-            chosen[topic] = guide
-    return list(chosen.values())
-
-
-def _plan_order(guide):
-    """Variants of one topic in a stable order: every plan type first, then prepaid, monthly."""
-    return list(PlanType.values).index(guide.plan_type)
 
 
 def _page(
@@ -83,52 +60,19 @@ def _page(
     return response
 
 
-#: Carriers shown per country on the home and task pages; the country page lists them all,
-#: a page at a time.
-TOP_CARRIERS = 12
+#: Carriers per page on a country page (the home and task pages show selectors.TOP_CARRIERS).
 CARRIERS_PER_PAGE = 120
-
-
-def _published_here(language):
-    return Q(
-        guides__status=Guide.Status.PUBLISHED,
-        guides__draft_of__isnull=True,
-        guides__language=language,
-    )
-
-
-def _countries_with_top_carriers(language, limit=TOP_CARRIERS):
-    """Every country with its ``limit`` carriers with the most guides in ``language`` (then by
-    name) as ``top_carriers``, and how many carriers it has as ``carrier_total``: two queries,
-    however many carriers there are."""
-    ranked = (
-        Carrier.objects.annotate(
-            guide_count=Count("guides", filter=_published_here(language)),
-            rank=Window(
-                RowNumber(),
-                partition_by=F("country_id"),
-                order_by=(F("guide_count").desc(), F("name").asc(), F("pk").asc()),
-            ),
-        )
-        .filter(rank__lte=limit)
-        .order_by("country_id", "rank")
-    )
-    by_country = {}
-    for carrier in ranked:
-        by_country.setdefault(carrier.country_id, []).append(carrier)
-    countries = list(Country.objects.annotate(carrier_total=Count("carriers")))
-    for country in countries:
-        country.top_carriers = by_country.get(country.pk, [])
-    return countries
 
 
 @cached_page
 def home(request):
     language = content_language()
-    countries = _countries_with_top_carriers(language)
-    recent = _published().filter(language=language).order_by("-content_updated_at")[:6]
+    countries = selectors.countries_with_top_carriers(language)
+    recent = (
+        selectors.published_guides().filter(language=language).order_by("-content_updated_at")[:6]
+    )
     verified = (
-        _published()
+        selectors.published_guides()
         .filter(language=language, verification_due_at__gte=timezone.now())
         .order_by("-last_verified_at")[:6]
     )
@@ -167,7 +111,7 @@ def country_detail(request, slug):
     language = content_language()
     country = get_object_or_404(Country, slug=slug)
     carriers = country.carriers.annotate(
-        guide_count=Count("guides", filter=_published_here(language))
+        guide_count=Count("guides", filter=selectors.published_here(language))
     ).order_by("name", "pk")
     pages = Paginator(carriers, CARRIERS_PER_PAGE)
     number = request.GET.get("page")
@@ -178,8 +122,10 @@ def country_detail(request, slug):
             target = country.get_absolute_url()
             return HttpResponseRedirect(target if wanted == 1 else f"{target}?page={wanted}")
     page = pages.get_page(number)
-    guides = _in_reader_language(
-        _published().filter(country=country, carrier__isnull=True).order_by("task__position"),
+    guides = selectors.one_per_topic(
+        selectors.published_guides()
+        .filter(country=country, carrier__isnull=True)
+        .order_by("task__position"),
         language,
     )
     crumbs = [_home_crumb(), (country.display_name, country.get_absolute_url())]
@@ -213,18 +159,8 @@ def carrier_detail(request, slug):
     language = content_language()
     carrier = get_object_or_404(Carrier.objects.select_related("country"), slug=slug)
     channels = [_channel(channel) for channel in carrier.channels.all()]
-    guides = _published().filter(
-        Q(carrier=carrier) | Q(carrier__isnull=True, country_id=carrier.country_id)
-    )
-    by_task = {}
-    for guide in _in_reader_language(guides, language):
-        by_task.setdefault(guide.task_id, []).append(guide)
     matrix = []
-    for task in Task.objects.all():
-        variants = by_task.get(task.pk, [])
-        # The carrier's own guides come before a guide for the whole country.
-        own = [guide for guide in variants if guide.carrier_id is not None]
-        variants = sorted(own or variants, key=_plan_order)
+    for task, variants in selectors.carrier_tasks(carrier, language):
         request_url = None
         if not variants or all(guide.language != language for guide in variants):
             request_url = reverse(
@@ -263,14 +199,16 @@ def carrier_detail(request, slug):
 def task_detail(request, slug):
     language = content_language()
     task = get_object_or_404(Task, slug=slug)
-    country_list = _countries_with_top_carriers(language)
+    country_list = selectors.countries_with_top_carriers(language)
     shown = [carrier.pk for country in country_list for carrier in country.top_carriers]
     guides = sorted(
-        _in_reader_language(
-            _published().filter(Q(carrier_id__in=shown) | Q(carrier__isnull=True), task=task),
+        selectors.one_per_topic(
+            selectors.published_guides().filter(
+                Q(carrier_id__in=shown) | Q(carrier__isnull=True), task=task
+            ),
             language,
         ),
-        key=_plan_order,
+        key=selectors.plan_order,
     )
     by_carrier, countrywide = {}, {}
     for guide in guides:
@@ -310,40 +248,6 @@ def task_detail(request, slug):
     )
 
 
-def _related_guides(guide, language) -> dict[str, list]:
-    """The same carrier's (or country-wide) other tasks, and the same task at the country's other
-    carriers: one guide per topic, in the reader's language where there is one."""
-    same_owner = Q(carrier=guide.carrier) if guide.carrier_id else Q(carrier__isnull=True)
-    rows = (
-        _published()
-        .filter(country_id=guide.country_id)
-        .filter((same_owner & ~Q(task_id=guide.task_id)) | Q(task_id=guide.task_id))
-        .exclude(carrier_id=guide.carrier_id, task_id=guide.task_id)
-        .order_by("task__position", "carrier__name", "plan_type")
-        .only(
-            "id",
-            "slug",
-            "language",
-            "title",
-            "plan_type",
-            "carrier_id",
-            "country_id",
-            "task_id",
-            "carrier__name",
-            "task__name_zh",
-            "task__name_en",
-            "task__position",
-            "country__name_zh",
-            "country__name_en",
-        )
-    )
-    chosen = _in_reader_language(rows, language)
-    return {
-        "tasks": [g for g in chosen if g.task_id != guide.task_id],
-        "carriers": [g for g in chosen if g.task_id == guide.task_id],
-    }
-
-
 def _count_read(request, meta):
     if meta.get("guide_id"):
         feedback.reads_record(
@@ -370,7 +274,7 @@ def _attach_pictures(guide, steps, problems) -> None:
 def guide_detail(request, slug):
     language = content_language()
     guide = (
-        _published()
+        selectors.published_guides()
         .select_related("last_verified_by")
         .prefetch_related(
             # Each ordered by its own columns: the models' default orderings start with the
@@ -422,7 +326,7 @@ def guide_detail(request, slug):
         if stamp
     ]
     verifier = guide.last_verified_by
-    related = _related_guides(guide, language)
+    related = selectors.related_guides(guide, language)
     return _page(
         request,
         "kb/guide.html",
@@ -582,7 +486,7 @@ def guide_feedback(request, slug):
     worst a forged post could do is one anonymous answer, which the rate limit bounds."""
     if request.method == "POST" and _cross_site(request):
         return HttpResponseForbidden(gettext("Answers can only be sent from this site."))
-    guide = get_object_or_404(_published(), slug=slug, language=content_language())
+    guide = get_object_or_404(selectors.published_guides(), slug=slug, language=content_language())
     answered = request.GET.get("answer") if request.method != "POST" else None
     status = 200
     if request.method == "POST":
@@ -656,7 +560,7 @@ def guide_request(request, carrier, task):
     language = content_language()
     carrier = get_object_or_404(Carrier.objects.select_related("country"), slug=carrier)
     task = get_object_or_404(Task, slug=task)
-    guides = _published().filter(
+    guides = selectors.published_guides().filter(
         Q(carrier=carrier) | Q(carrier__isnull=True, country_id=carrier.country_id), task=task
     )
     # A guide for the carrier wins over a guide for the whole country.
