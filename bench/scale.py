@@ -132,6 +132,11 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--urls", type=int, default=20_000)
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="build the catalogue (once) and stop: lets the two databases build side by side",
+    )
     options = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
@@ -172,6 +177,9 @@ def main():
         print(run([PYTHON, "bench/scale_build.py"], {**env, "DJANGO_DEBUG": "1"}), flush=True)
         marker.write_text(f"{time.monotonic() - started:.0f}\n")
     result["build_seconds"] = float(marker.read_text().split()[0] or 0)
+    if options.build_only:
+        print(f"catalogue built in {result['build_seconds']:.0f} s", flush=True)
+        return 0
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
     run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
 

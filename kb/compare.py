@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from kb.diff import char_diff_sides
 from kb.models import Carrier, Country, Guide, PlanType, Problem, Source, Step, Task
 from kb.models.guides import Language
-from kb.services.snapshots import PROBLEM_FIELDS, SOURCE_FIELDS, STEP_FIELDS
+from kb.services.snapshots import GUIDE_FIELDS, PROBLEM_FIELDS, SOURCE_FIELDS, STEP_FIELDS
 
 UNCHANGED, CHANGED, MOVED, ADDED, REMOVED = "unchanged", "changed", "moved", "added", "removed"
 
-# The guide's own fields in the order its change form shows them; ``*_id`` fields are shown by
-# the name of what they point to.
-FIELDS = (
+# The guide's own fields (every field a snapshot holds) in the order its change form shows them;
+# ``*_id`` fields are shown by the name of what they point to. A field added to the snapshot and
+# not named here is still shown, after these.
+DISPLAY_ORDER = (
     "title",
     "slug",
     "carrier_id",
@@ -33,14 +34,15 @@ FIELDS = (
     "plan_type",
     "language",
     "translation_of_id",
-    "summary",
-    "prerequisites",
-    "time_needed",
-    "risk_notes",
-    "irreversible",
-    "tips",
-    "unconfirmed",
-    "reverify_days",
+)
+FIELDS = tuple(
+    sorted(
+        GUIDE_FIELDS,
+        key=lambda name: (
+            DISPLAY_ORDER.index(name) if name in DISPLAY_ORDER else len(DISPLAY_ORDER),
+            GUIDE_FIELDS.index(name),
+        ),
+    )
 )
 # Below this similarity, a live and a proposed item are one removed and one added, not a change.
 MATCH_THRESHOLD = 0.5

@@ -8,17 +8,14 @@ from django.utils.safestring import SafeString, mark_safe
 
 def char_diff_html(old: str, new: str) -> SafeString:
     """``old`` -> ``new`` as escaped HTML with <del> and <ins> around what changed."""
-    old, new = old or "", new or ""
     parts = []
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal":
-            parts.append(escape(old[a1:a2]))
-            continue
-        if a2 > a1:
-            parts.append(f'<del class="diff-del">{escape(old[a1:a2])}</del>')
-        if b2 > b1:
-            parts.append(f'<ins class="diff-ins">{escape(new[b1:b2])}</ins>')
+    for op, before, after in _pieces(old, new):
+        if op == "=":
+            parts.append(escape(before))
+        elif op == "-":
+            parts.append(f'<del class="diff-del">{escape(before)}</del>')
+        else:
+            parts.append(f'<ins class="diff-ins">{escape(after)}</ins>')
     return mark_safe("".join(parts))  # every piece of text above is escaped
 
 
@@ -58,33 +55,45 @@ def line_diff_html(old: str, new: str, *, context: int = 2, limit: int = 400) ->
 SIDE_DIFF_LIMIT = 5_000
 
 
-def char_diff_sides(old: str, new: str) -> tuple[SafeString, SafeString]:
-    """``old`` and ``new`` as two escaped HTML texts for a side-by-side view: what was removed is
-    in <del> on the old side, what was added in <ins> on the new side, character by character
-    inside changed lines (Chinese has no spaces to diff words by)."""
+def _pieces(old: str, new: str):
+    """``old`` -> ``new`` as ``(op, old_text, new_text)`` pieces in order: ``"="`` unchanged,
+    ``"-"`` removed, ``"+"`` added. Lines are paired first, then changed lines are diffed
+    character by character (Chinese has no spaces to diff words by); a changed block longer
+    than SIDE_DIFF_LIMIT on either side is marked whole, so the cost stays bounded."""
     old, new = old or "", new or ""
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    left, right = [], []
     for op, a1, a2, b1, b2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         before, after = "".join(a[a1:a2]), "".join(b[b1:b2])
         if op == "equal":
-            left.append(escape(before))
-            right.append(escape(after))
+            yield "=", before, after
         elif op == "replace" and len(before) <= SIDE_DIFF_LIMIT and len(after) <= SIDE_DIFF_LIMIT:
             matcher = SequenceMatcher(None, before, after, autojunk=False)
             for inner, x1, x2, y1, y2 in matcher.get_opcodes():
                 if inner == "equal":
-                    left.append(escape(before[x1:x2]))
-                    right.append(escape(after[y1:y2]))
+                    yield "=", before[x1:x2], after[y1:y2]
                     continue
                 if x2 > x1:
-                    left.append(f'<del class="diff-del">{escape(before[x1:x2])}</del>')
+                    yield "-", before[x1:x2], ""
                 if y2 > y1:
-                    right.append(f'<ins class="diff-ins">{escape(after[y1:y2])}</ins>')
+                    yield "+", "", after[y1:y2]
         else:
             if before:
-                left.append(f'<del class="diff-del">{escape(before)}</del>')
+                yield "-", before, ""
             if after:
-                right.append(f'<ins class="diff-ins">{escape(after)}</ins>')
+                yield "+", "", after
+
+
+def char_diff_sides(old: str, new: str) -> tuple[SafeString, SafeString]:
+    """``old`` and ``new`` as two escaped HTML texts for a side-by-side view: what was removed is
+    in <del> on the old side, what was added in <ins> on the new side."""
+    left, right = [], []
+    for op, before, after in _pieces(old, new):
+        if op == "=":
+            left.append(escape(before))
+            right.append(escape(after))
+        elif op == "-":
+            left.append(f'<del class="diff-del">{escape(before)}</del>')
+        else:
+            right.append(f'<ins class="diff-ins">{escape(after)}</ins>')
     # every piece of text above is escaped
     return mark_safe("".join(left)), mark_safe("".join(right))

@@ -9,11 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from kb import compare
 from kb.compare import ADDED, CHANGED, MOVED, REMOVED, UNCHANGED, compare_versions, match_items
-from kb.diff import char_diff_sides
+from kb.diff import char_diff_html, char_diff_sides
 from kb.models import Guide, GuideEvent, Step
 from kb.services import workflow
-from kb.services.snapshots import STEP_FIELDS, snapshot
+from kb.services.snapshots import GUIDE_FIELDS, STEP_FIELDS, snapshot
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,22 @@ def test_a_long_rewritten_block_is_marked_whole_not_character_by_character():
     old, new = char_diff_sides("甲" * 6_000, "乙" * 6_000)
     assert old == f'<del class="diff-del">{"甲" * 6_000}</del>'
     assert new == f'<ins class="diff-ins">{"乙" * 6_000}</ins>'
+
+
+def test_the_inline_diff_marks_the_same_changes_as_the_side_by_side_one():
+    assert char_diff_html("打开设置，选择漫游。", "打开设置，关闭漫游。") == (
+        '打开设置，<del class="diff-del">选择</del><ins class="diff-ins">关闭</ins>漫游。'
+    )
+    assert "&lt;script&gt;" in char_diff_html("", "<script>新</script>")
+
+
+def test_the_inline_diff_of_a_long_rewrite_is_bounded_like_the_side_by_side_one():
+    """The correction admin's inline diff: a long rewrite (a reader's whole pasted text) is
+    marked whole instead of diffed character by character, which is quadratic."""
+    old, new = "甲乙" * 20_000, "乙甲" * 20_000
+    assert char_diff_html(old, new) == (
+        f'<del class="diff-del">{old}</del><ins class="diff-ins">{new}</ins>'
+    )
 
 
 def test_a_changed_picture_marks_its_step_changed_and_is_shown():
@@ -332,6 +349,32 @@ def test_the_page_uses_no_inline_styles_or_scripts(client, change):
 def test_snapshot_of_an_unchanged_copy_compares_unchanged(db):
     live = factories.guide(status=Status.PUBLISHED)
     assert compare_versions(snapshot(live), snapshot(live))["unchanged"]
+
+
+def test_a_change_to_any_field_a_snapshot_holds_is_shown_on_the_review_screen(db):
+    """The review compares every field the snapshot records (snapshots.GUIDE_FIELDS), so no
+    edit can reach readers unseen by the reviewer, whatever field is added later."""
+    live = factories.guide(status=Status.PUBLISHED)
+    other = factories.guide(
+        status=Status.PUBLISHED,
+        carrier_obj=factories.carrier(
+            "giffgaff", "giffgaff", country=factories.country("gb", name_zh="英国", name_en="UK")
+        ),
+        task_obj=factories.task(slug="renew", name_zh="续费", name_en="Renew"),
+    )
+    old = snapshot(live)
+    shown = {name: f"{name}-x" for name in GUIDE_FIELDS}
+    shown.update(irreversible=not old["guide"]["irreversible"], reverify_days=7)
+    for name in ("carrier_id", "country_id", "task_id"):
+        shown[name] = getattr(other, name)
+    shown["translation_of_id"] = other.pk
+    shown.update(plan_type="prepaid", language="en")
+    new = {**old, "guide": {**old["guide"], **shown}}
+    assert set(compare.FIELDS) == set(GUIDE_FIELDS)
+    rows = compare_versions(old, new)["fields"]
+    assert [row["name"] for row in rows if row["changed"]] == [
+        Guide._meta.get_field(name.removesuffix("_id")).name for name in compare.FIELDS
+    ]
 
 
 def test_two_revisions_compare_side_by_side_as_old_and_new(client, change):
