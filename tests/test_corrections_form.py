@@ -117,7 +117,7 @@ def test_report_about_the_whole_guide_needs_no_step(client, guide):
         ({"proposed_text": "长" * 5001}, "proposed_text"),
         ({"proposed_text": "做第 1 件事。"}, "proposed_text"),
         ({"proposed_text": "  做第 1  件事。\r\n"}, "proposed_text"),
-        ({"proposed_text": "新的\x00文字"}, "proposed_text"),
+        ({"proposed_text": "\x00\x00 \x00"}, "proposed_text"),
         ({"evidence_url": "not a url"}, "evidence_url"),
         ({"evidence_url": "javascript:alert(1)"}, "evidence_url"),
         ({"evidence_url": "ftp://example.com/x"}, "evidence_url"),
@@ -141,6 +141,15 @@ def test_invalid_input_is_answered_on_the_form_and_nothing_is_stored(
     assert response.status_code == 400
     assert field in response.context["form"].errors
     assert not Correction.objects.exists()
+
+
+def test_a_nul_character_in_the_text_is_dropped_and_the_correction_stored(client, guide):
+    """A NUL is invisible to the reader: refusing the post for it would give a message nobody
+    can act on, so it is dropped and the rest is kept."""
+    data = form_data(guide, guide.steps.get(position=1), proposed_text="新的\x00文字")
+    response = client.post(step_url(guide), data)
+    assert response.status_code == 302
+    assert Correction.objects.get().proposed_text == "新的文字"
 
 
 def test_a_step_of_another_guide_is_refused(client, guide):

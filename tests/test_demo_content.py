@@ -107,8 +107,11 @@ def _carrier_domains(slug: str) -> tuple[str, ...]:
 
 
 def _official_domains(data: dict) -> tuple[str, ...]:
+    """Where a checked guide's sources may be: the carrier's own site, or its country's
+    regulator for the rules it sets (porting, cancellation law); a country-wide guide, any of
+    the country's carriers and the regulator."""
     if data.get("carrier"):
-        return _carrier_domains(data["carrier"])
+        return _carrier_domains(data["carrier"]) + REGULATORS[data["country"]]
     country = data["country"]
     carriers = [c["slug"] for c in CATALOGUE["carriers"] if c["country"] == country]
     return tuple(d for slug in carriers for d in _carrier_domains(slug)) + REGULATORS[country]
@@ -150,6 +153,10 @@ def test_every_checked_guide_cites_dated_pages_on_the_carriers_own_domain(name):
         if source.get("accessed_on"):
             assert _date(source["accessed_on"]) <= TODAY, (name, source["url"])
     assert any(source.get("accessed_on") for source in sources), name
+    if data.get("carrier"):
+        # The regulator's rules alone do not check a carrier's steps.
+        own = _carrier_domains(data["carrier"])
+        assert any(s.get("accessed_on") and _domain(s["url"]) in own for s in sources), name
 
 
 @pytest.mark.parametrize("name", sorted(_checked()))

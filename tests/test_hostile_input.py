@@ -422,8 +422,9 @@ def correction_data(guide, **overrides):
 
 
 def stored_text(value: str) -> str | None:
-    """What the form and the service keep of a proposed text; None when it is refused."""
-    text = value.strip().replace("\r\n", "\n").strip()
+    """What the form and the service keep of a proposed text (NULs dropped); None when it is
+    refused."""
+    text = value.replace("\x00", "").strip().replace("\r\n", "\n").strip()
     if not text or len(text) > corrections.MAX_TEXT or "\x00" in text:
         return None
     return text

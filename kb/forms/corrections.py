@@ -32,6 +32,17 @@ class UncheckedField(forms.CharField):
         return (super().to_python(value) or "").replace("\x00", "")[:500]
 
 
+class ReaderTextField(forms.CharField):
+    """A reader's text with NUL characters dropped before validation: a NUL pasted by accident
+    (or sent by a broken client) is invisible to the reader, so refusing the post for it would
+    give a message nobody can act on, and the database would refuse it anyway."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
+        return super().to_python(value)
+
+
 class StepChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return _("Step %(n)s: %(title)s") % {"n": obj.position, "title": obj.title}
@@ -74,6 +85,7 @@ class CorrectionForm(forms.ModelForm):
     class Meta:
         model = Correction
         fields = ["kind", "proposed_text", "evidence_url", "tried_on", "plan_type", "email"]
+        field_classes = {"proposed_text": ReaderTextField}
         widgets = {
             "kind": forms.RadioSelect,
             "proposed_text": forms.Textarea(attrs={"rows": 8, "maxlength": 5000}),
