@@ -40,9 +40,8 @@ NOT_YET_CHECKED = {
     # credit, renewal or deactivation, so these stay unchecked.
     # Searched a third time on 2026-12-03 (branch fc-it, Italian and English queries, pages and
     # docs corpora, repository string search): no iliad.it page at all; windtre.it pages only on
-    # withdrawal, WILL and 159. AGCOM's portability page (agcom.it) was read, but a carrier guide
-    # may not cite it: _official_domains here and test_demo_uk_italy.py allow only the carrier's
-    # domain for carrier guides, so that rule has to be decided before it can back a claim.
+    # withdrawal, WILL and 159. AGCOM's portability page (agcom.it, which a carrier guide may
+    # cite for the rules AGCOM sets) does not say a carrier abroad cannot take the number.
     "windtre-renew.en.yaml",
     "windtre-renew.zh-hans.yaml",
     # Mainland China and the US prepaid variants (branch content): each names what is unconfirmed.
