@@ -44,13 +44,7 @@ NOT_YET_CHECKED = {
     # cite for the rules AGCOM sets) does not say a carrier abroad cannot take the number.
     "windtre-renew.en.yaml",
     "windtre-renew.zh-hans.yaml",
-    # Mainland China and the US prepaid variants (branch content): each names what is unconfirmed.
-    "att-port-out.en.yaml",
-    "att-port-out.zh-hans.yaml",
-    "att-prepaid-cancel.en.yaml",
-    "att-prepaid-cancel.zh-hans.yaml",
-    "att-renew.en.yaml",
-    "att-renew.zh-hans.yaml",
+    # Mainland China (branch content): each names what is unconfirmed.
     "china-mobile-cancel.en.yaml",
     "china-mobile-cancel.zh-hans.yaml",
     "china-mobile-renew.en.yaml",
@@ -67,10 +61,6 @@ NOT_YET_CHECKED = {
     "china-unicom-keep-number.zh-hans.yaml",
     "china-unicom-renew.en.yaml",
     "china-unicom-renew.zh-hans.yaml",
-    "t-mobile-prepaid-cancel.en.yaml",
-    "t-mobile-prepaid-cancel.zh-hans.yaml",
-    "verizon-prepaid-cancel.en.yaml",
-    "verizon-prepaid-cancel.zh-hans.yaml",
 }
 # Carriers whose support channels have not been checked yet; may only shrink.
 CHANNELS_NOT_YET_CHECKED: set[str] = set()
