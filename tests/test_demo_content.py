@@ -45,10 +45,6 @@ NOT_YET_CHECKED = {
     "windtre-renew.en.yaml",
     "windtre-renew.zh-hans.yaml",
     # Mainland China (branch content): each names what is unconfirmed.
-    "china-mobile-cancel.en.yaml",
-    "china-mobile-cancel.zh-hans.yaml",
-    "china-mobile-renew.en.yaml",
-    "china-mobile-renew.zh-hans.yaml",
     "china-telecom-cancel.en.yaml",
     "china-telecom-cancel.zh-hans.yaml",
     "china-telecom-keep-number.en.yaml",
