@@ -12,7 +12,7 @@ def _warm_up():
     """Everything a worker would otherwise load on its first requests, loaded once in gunicorn's
     master (``preload_app``) so that every forked worker, a recycled one too, answers at once:
     the URLconf and views, the public templates, the translations, the reader-independent page
-    fragments, the Chinese conversion tables (both directions) and the search lexicon (from the shared cache, or
+    fragments, the Chinese conversion tables (both directions), the code's stamp for page-cache keys and the search lexicon (from the shared cache, or
     built and stored there). The database connections opened for the lexicon are closed before
     the fork; if the database is not reachable yet, the workers load it on their first search."""
     from django.conf import settings
@@ -26,6 +26,7 @@ def _warm_up():
     from kb.search.normalize import normalize
     from kb.templatetags.kb_public import warm_fragments
     from kb.traditional import to_traditional
+    from kb.views.pagecache import code_stamp
 
     get_resolver().url_patterns  # noqa: B018 - imports every view module
     for name in (
@@ -51,6 +52,7 @@ def _warm_up():
         with translation.override(code):
             translation.gettext("Search")
             warm_fragments()
+    code_stamp()  # the release's hash, part of every page-cache key
     normalize("繁體中文 T-Mobile 註銷")
     to_traditional("简体中文 T-Mobile 注销")  # loads OpenCC's s2tw dictionaries
     try:

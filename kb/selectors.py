@@ -6,7 +6,7 @@ themselves live on the models' querysets (``Guide.objects.written_by``,
 """
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, Q, Window
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from kb.models import Carrier, Correction, Country, Guide, GuideEvent, PlanType, Task
@@ -152,16 +152,30 @@ def carrier_tasks(carrier, language):
     return rows
 
 
-def related_guides(guide, language) -> dict[str, list]:
-    """The same carrier's (or country-wide) other tasks, and the same task at the country's other
-    carriers: one guide per topic, in the reader's language where there is one."""
+def related_guides(guide, language, limit=TOP_CARRIERS) -> dict:
+    """The same carrier's (or country-wide) other tasks, and the same task at up to ``limit``
+    other carriers of the country (by name) and for the whole country: one guide per topic, in
+    the reader's language where there is one. One query, whatever the number of carriers;
+    ``carrier_total`` (the country's carriers, for a link to the country page) is counted only
+    when more carriers have the task than are listed."""
     same_owner = Q(carrier=guide.carrier) if guide.carrier_id else Q(carrier__isnull=True)
+    with_the_task = Guide.objects.published().filter(carrier=OuterRef("pk"), task_id=guide.task_id)
+    others = (
+        Carrier.objects.filter(Exists(with_the_task), country_id=guide.country_id)
+        .exclude(pk=guide.carrier_id)
+        .order_by("name", "pk")
+        .values("pk")[: limit + 1]
+    )
     rows = (
         published_guides()
         .filter(country_id=guide.country_id)
-        .filter((same_owner & ~Q(task_id=guide.task_id)) | Q(task_id=guide.task_id))
+        .filter(
+            (same_owner & ~Q(task_id=guide.task_id))
+            | Q(task_id=guide.task_id, carrier__isnull=True)
+            | Q(task_id=guide.task_id, carrier_id__in=others)
+        )
         .exclude(carrier_id=guide.carrier_id, task_id=guide.task_id)
-        .order_by("task__position", "carrier__name", "plan_type")
+        .order_by("task__position", "carrier__name", "carrier_id", "plan_type")
         .only(
             "id",
             "slug",
@@ -180,7 +194,14 @@ def related_guides(guide, language) -> dict[str, list]:
         )
     )
     chosen = one_per_topic(rows, language)
+    carriers = [g for g in chosen if g.task_id == guide.task_id]
+    listed = list(dict.fromkeys(g.carrier_id for g in carriers if g.carrier_id is not None))
+    carrier_total = None
+    if len(listed) > limit:
+        carriers = [g for g in carriers if g.carrier_id != listed[-1]]
+        carrier_total = guide.country.carriers.count()
     return {
         "tasks": [g for g in chosen if g.task_id != guide.task_id],
-        "carriers": [g for g in chosen if g.task_id == guide.task_id],
+        "carriers": carriers,
+        "carrier_total": carrier_total,
     }

@@ -451,6 +451,35 @@ def test_a_page_one_process_rendered_is_served_by_another_from_the_shared_cache(
     assert second.content == first.content and second["ETag"] == first["ETag"]
 
 
+def test_a_page_rendered_by_another_release_is_not_served(client, monkeypatch):
+    """After a deploy that changes a template, the pages the old code put in the shared cache
+    are not served: the code's stamp is part of every key."""
+    zh, _en = published_pair()
+    assert client.get(zh.get_absolute_url())["X-Page-Cache"] == "miss"
+    monkeypatch.setattr(pagecache, "code_stamp", lambda: "next-release")
+    with another_process():
+        assert client.get(zh.get_absolute_url())["X-Page-Cache"] == "miss"
+        assert client.get(zh.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+def test_the_code_stamp_changes_with_a_template_and_not_without(settings, tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "kb").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>{{ guide.title }}</p>")
+    settings.BASE_DIR, settings.STATIC_ROOT = tmp_path, tmp_path / "static"
+    try:
+        pagecache.code_stamp.cache_clear()
+        before = pagecache.code_stamp()
+        pagecache.code_stamp.cache_clear()
+        assert pagecache.code_stamp() == before
+        page.write_text("<p>{{ guide.title }} ({{ guide.carrier }})</p>")
+        pagecache.code_stamp.cache_clear()
+        assert pagecache.code_stamp() != before
+    finally:
+        pagecache.code_stamp.cache_clear()
+
+
 def test_publishing_one_guide_leaves_every_other_guide_page_cached(
     client, django_capture_on_commit_callbacks
 ):

@@ -76,6 +76,42 @@ def test_related_guides_are_the_carriers_other_tasks_and_the_task_at_other_carri
     assert guide.get_absolute_url() not in related
 
 
+def test_the_task_at_other_carriers_lists_at_most_twelve_and_links_to_the_country(
+    client, catalogue, django_assert_max_num_queries
+):
+    """At 16,662 carriers a guide page must not list every carrier of its country: twelve by
+    name, the country-wide guide, and a link to the country page with the total."""
+    tmobile, _, _, cancel, pause = catalogue
+    guide = published(tmobile, cancel)
+    country_wide = factories.guide(
+        status=PUBLISHED, task_obj=cancel, slug="us-cancel", carrier=None, country=guide.country
+    )
+    others = [
+        published(factories.carrier(f"c{n:02}", f"Carrier {n:02}", "us"), cancel)
+        for n in range(14)
+    ]
+    published(factories.carrier("no-cancel", "Aaa no cancel", "us"), pause)
+    response = get(client, "kb:guide", slug=guide.slug)
+    html = response.content.decode()
+    related = html[html.index('class="related"') : html.index("</section>", html.index("related"))]
+    listed = [g for g in others if g.get_absolute_url() in related]
+    assert listed == others[:12]
+    assert country_wide.get_absolute_url() in related
+    carriers = guide.country.carriers.count()
+    assert carriers == 17
+    assert guide.country.get_absolute_url() in related and f"全部 {carriers} 家运营商" in related
+    assert len(response.context["related"]["carriers"]) == 13
+
+
+def test_a_country_with_few_carriers_lists_them_all_without_a_link(client, catalogue):
+    tmobile, verizon, _, cancel, _ = catalogue
+    guide = published(tmobile, cancel)
+    published(verizon, cancel)
+    html = get(client, "kb:guide", slug=guide.slug).content.decode()
+    related = html[html.index('class="related"') : html.index("</section>", html.index("related"))]
+    assert "more-link" not in related
+
+
 def test_phone_numbers_in_steps_are_tappable_links(client, catalogue):
     tmobile, _, _, cancel, _ = catalogue
     guide = published(tmobile, cancel, steps=0)

@@ -30,6 +30,10 @@ that table at most every ``KB_CONTENT_GENERATION_SECONDS`` (``generation``): a n
 pages it holds in memory, and while a bump is pending no page is served from or stored in a
 cache, so an archived guide is never served from a page cached before its archiving.
 
+Every key also holds the code's stamp (``code_stamp``: a hash of the templates, the ``kb``
+code, the compiled translations and the static manifest), so a deploy that changes how a page
+looks never serves the pages the old code rendered; they expire unread.
+
 Pages are kept gzipped and sent as they are to readers whose browser accepts gzip (every
 browser): the shared cache holds a quarter of the bytes and nothing is compressed per request.
 Answers carry a weak ETag (a hash of the page) and, where the view gives one, Last-Modified;
@@ -44,7 +48,8 @@ import os
 import sqlite3
 import threading
 import time
-from functools import wraps
+from functools import cache, wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
@@ -290,8 +295,39 @@ def clear() -> None:
         logger.warning("shared page cache not cleared: %s", type(exc).__name__)
 
 
+@cache
+def code_stamp() -> str:
+    """A hash of what rendered pages depend on besides the data: the templates, the ``kb``
+    package's code and compiled translations, and the static manifest (the hashed names of the
+    stylesheet and scripts). Read once per process (a few milliseconds), by content, so every
+    instance running the same release shares the same keys."""
+    base = Path(settings.BASE_DIR)
+    files = [
+        path
+        for folder, patterns in (
+            (base / "templates", ("*.html", "*.txt", "*.xml")),
+            (base / "kb", ("*.py", "*.html", "*.mo")),
+        )
+        for pattern in patterns
+        for path in folder.rglob(pattern)
+    ]
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    files.append(manifest)
+    digest = hashlib.sha1(usedforsecurity=False)
+    for path in sorted(set(files)):
+        try:
+            content = path.read_bytes()
+        except OSError:  # no manifest before collectstatic
+            continue
+        digest.update(
+            str(path.relative_to(base) if path.is_relative_to(base) else path.name).encode()
+        )
+        digest.update(hashlib.sha1(content, usedforsecurity=False).digest())
+    return digest.hexdigest()[:12]
+
+
 def _key(request, query: tuple[str, ...]) -> str:
-    raw = f"{request.scheme}|{request.get_host()}|{get_language()}|{request.path}"
+    raw = f"{code_stamp()}|{request.scheme}|{request.get_host()}|{get_language()}|{request.path}"
     if query:
         raw += "?" + "&".join(f"{name}={request.GET.get(name, '')}" for name in query)
     return "page:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
