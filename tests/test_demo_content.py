@@ -44,19 +44,6 @@ NOT_YET_CHECKED = {
     # cite for the rules AGCOM sets) does not say a carrier abroad cannot take the number.
     "windtre-renew.en.yaml",
     "windtre-renew.zh-hans.yaml",
-    # Mainland China (branch content): each names what is unconfirmed.
-    "china-telecom-cancel.en.yaml",
-    "china-telecom-cancel.zh-hans.yaml",
-    "china-telecom-keep-number.en.yaml",
-    "china-telecom-keep-number.zh-hans.yaml",
-    "china-telecom-renew.en.yaml",
-    "china-telecom-renew.zh-hans.yaml",
-    "china-unicom-cancel.en.yaml",
-    "china-unicom-cancel.zh-hans.yaml",
-    "china-unicom-keep-number.en.yaml",
-    "china-unicom-keep-number.zh-hans.yaml",
-    "china-unicom-renew.en.yaml",
-    "china-unicom-renew.zh-hans.yaml",
 }
 # Carriers whose support channels have not been checked yet; may only shrink.
 CHANNELS_NOT_YET_CHECKED: set[str] = set()
@@ -77,7 +64,8 @@ REGULATORS = {
 # Carrier pages whose only copy we could read is at an http:// address (old regional English
 # pages of China Telecom Shanghai and China Unicom Beijing): cited as read, not as a guessed
 # https:// address nobody checked. Every other source is https://.
-READ_OVER_HTTP = {"sh.189.cn", "bj.chinaunicom.com"}
+# The China Unicom Beijing copy is stored at www.bj.chinaunicom.com (with "www.").
+READ_OVER_HTTP = {"sh.189.cn", "bj.chinaunicom.com", "www.bj.chinaunicom.com"}
 
 
 def cited_as_read(url: str) -> bool:
