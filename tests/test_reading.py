@@ -87,8 +87,7 @@ def test_the_task_at_other_carriers_lists_at_most_twelve_and_links_to_the_countr
         status=PUBLISHED, task_obj=cancel, slug="us-cancel", carrier=None, country=guide.country
     )
     others = [
-        published(factories.carrier(f"c{n:02}", f"Carrier {n:02}", "us"), cancel)
-        for n in range(14)
+        published(factories.carrier(f"c{n:02}", f"Carrier {n:02}", "us"), cancel) for n in range(14)
     ]
     published(factories.carrier("no-cancel", "Aaa no cancel", "us"), pause)
     response = get(client, "kb:guide", slug=guide.slug)
