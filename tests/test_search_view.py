@@ -260,3 +260,35 @@ def test_the_results_page_makes_a_bounded_number_of_queries(
     page(client, "T-Mobile 註銷")
     with django_assert_max_num_queries(20):
         page(client, "T-Mobile 註銷")
+
+
+# --- Results pages in the page cache ----------------------------------------------------------
+
+
+def test_a_repeated_search_is_served_from_the_page_cache_and_still_counted(client, guides):
+    first, _ = page(client, "T-Mobile 注销")
+    assert first["X-Page-Cache"] == "miss"
+    again, _ = page(Client(REMOTE_ADDR="198.51.100.11"), "T-Mobile 注销", utm_source="x")
+    assert again["X-Page-Cache"] == "hit"
+    assert again.content == first.content
+    assert SearchGap.objects.get(query="t-mobile 注销").searches == 2
+    assert page(client, "T-Mobile 注销", page="2")[0]["X-Page-Cache"] == "miss"
+
+
+def test_a_publish_drops_cached_results_at_once(client, guides, django_capture_on_commit_callbacks):
+    from kb.services import workflow
+
+    _, before = page(client, "T-Mobile 注销")
+    assert page(client, "T-Mobile 注销")[0]["X-Page-Cache"] == "hit"
+    live = guides["tmobile_cancel"]
+    editor, reviewer = factories.editor(), factories.reviewer()
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = workflow.guide_start_change(guide=live, user=editor)
+        copy.title = "人在国外注销 T-Mobile 线路（新版）"
+        copy.updated_by = editor
+        copy.save()
+        workflow.guide_submit(guide=copy, user=editor)
+        workflow.guide_publish(guide=copy, user=reviewer, note="新标题")
+    after, html = page(client, "T-Mobile 注销")
+    assert after["X-Page-Cache"] == "miss"
+    assert "（新版）" in html and "（新版）" not in before

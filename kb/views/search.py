@@ -19,8 +19,14 @@ from kb.search.lexicon import CARRIER, COUNTRY, TASK
 from kb.search.query import MAX_QUERY_CHARS, MAX_RESULTS, facet_counts, filter_hits
 from kb.search.query import search as run_search
 from kb.traditional import content_language
+from kb.views.pagecache import cached_page
 
 PAGE_SIZE = 10
+# What a results page depends on in the query string (its page-cache key); anything else, such
+# as tracking parameters, is ignored.
+SEARCH_PARAMETERS = ("q", "page", CARRIER, COUNTRY, TASK, "lang")
+# How long a results page may be kept (a publish drops it at once, through its tags).
+SEARCH_PAGE_SECONDS = 15 * 60
 FACET_TITLES = {
     CARRIER: _("Carrier"),
     COUNTRY: _("Country"),
@@ -163,6 +169,27 @@ def _may_count_gap(request, query: str, language: str) -> bool:
         return True
 
 
+def _count_gap(request, meta):
+    """Every answered search, cached or not: the first page of an unfiltered search counts
+    towards the editors' search-gap list (once per client, query and day)."""
+    gap = meta.get("gap")
+    if gap and _may_count_gap(request, gap["query"], gap["language"]):
+        gaps.search_gap_record(**gap)
+
+
+def _answer(request, context, *, gap=None):
+    """The results page, kept in the page caches like the other public pages: what it lists
+    changes with any published guide (tag ``guides``) and the catalogue; at most
+    SEARCH_PAGE_SECONDS, so that one-off queries leave the shared cache soon."""
+    context["cached_page"] = True
+    response = render(request, "kb/search.html", context)
+    response.kb_tags = ("guides",)
+    response.kb_fresh_for = SEARCH_PAGE_SECONDS
+    response.kb_meta = {"gap": gap} if gap else {}
+    return response
+
+
+@cached_page(query=SEARCH_PARAMETERS, served=_count_gap)
 def search(request):
     language = content_language()
     raw = _clean(request.GET.get("q", ""))
@@ -185,26 +212,23 @@ def search(request):
         context["message"] = gettext(
             "Type a carrier and what you need to do, e.g. “T-Mobile 注销”."
         )
-        return render(request, "kb/search.html", context)
+        return _answer(request, context)
 
     result = run_search(query, language=language)
     if result.analysis.empty:
         context["message"] = gettext(
             "There is nothing to search for in what you typed: try a carrier name or a task."
         )
-        return render(request, "kb/search.html", context)
+        return _answer(request, context)
 
     lexicon = result.lexicon
     selected = _selected_facets(request, lexicon)
     hits = filter_hits(result.hits, {kind: value for kind, (value, _) in selected.items()})
     page = Paginator(hits, PAGE_SIZE).get_page(request.GET.get("page"))
     params = {("lang" if k == "language" else k): slug for k, (_, slug) in selected.items()}
-    if (
-        request.GET.get("page", "1") == "1"
-        and not selected
-        and _may_count_gap(request, query, language)
-    ):
-        gaps.search_gap_record(query=query, language=language, found=bool(result.hits))
+    gap = None
+    if request.GET.get("page", "1") == "1" and not selected:
+        gap = {"query": query, "language": language, "found": bool(result.hits)}
     context.update(
         {
             "result": result,
@@ -224,7 +248,7 @@ def search(request):
             "page_url": _url(query, params),
         }
     )
-    return render(request, "kb/search.html", context)
+    return _answer(request, context, gap=gap)
 
 
 def search_click(request, pk):
