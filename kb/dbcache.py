@@ -25,7 +25,6 @@ from django.core.cache.backends.db import DatabaseCache
 from django.db import DatabaseError, connections, router
 from django.utils.timezone import now as tz_now
 
-
 # What a row that never expires holds in ``expires`` (or later, as ``add_many`` writes it).
 NEVER = datetime.max.replace(microsecond=0)
 

@@ -6,7 +6,7 @@ import time
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext
@@ -20,6 +20,7 @@ from kb.search.query import MAX_QUERY_CHARS, MAX_RESULTS, facet_counts, filter_h
 from kb.search.query import search as run_search
 from kb.traditional import content_language
 from kb.views.pagecache import cached_page
+from kb.views.public import _page
 
 PAGE_SIZE = 10
 # What a results page depends on in the query string (its page-cache key); anything else, such
@@ -181,12 +182,14 @@ def _answer(request, context, *, gap=None):
     """The results page, kept in the page caches like the other public pages: what it lists
     changes with any published guide (tag ``guides``) and the catalogue; at most
     SEARCH_PAGE_SECONDS, so that one-off queries leave the shared cache soon."""
-    context["cached_page"] = True
-    response = render(request, "kb/search.html", context)
-    response.kb_tags = ("guides",)
-    response.kb_fresh_for = SEARCH_PAGE_SECONDS
-    response.kb_meta = {"gap": gap} if gap else {}
-    return response
+    return _page(
+        request,
+        "kb/search.html",
+        context,
+        tags=("guides",),
+        meta={"gap": gap} if gap else None,
+        fresh_for=SEARCH_PAGE_SECONDS,
+    )
 
 
 @cached_page(query=SEARCH_PARAMETERS, served=_count_gap)
