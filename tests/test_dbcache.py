@@ -2,7 +2,8 @@
 tag versions (kb/dbcache.py)."""
 
 import pytest
-from django.db import connection
+from django.core.management.commands.createcachetable import Command as CreateCacheTable
+from django.db import DEFAULT_DB_ALIAS, connection
 
 from kb.dbcache import UpsertDatabaseCache
 
@@ -12,8 +13,13 @@ pytestmark = pytest.mark.django_db(transaction=False)
 @pytest.fixture
 def small_cache(settings):
     settings.KB_CACHE_CULL_EVERY = 1  # look at the count on every write
+    # A table of its own: with Redis configured (CI's PostgreSQL pass) kb_cache does not exist.
+    maker = CreateCacheTable()
+    maker.verbosity = 0
+    maker.create_table(DEFAULT_DB_ALIAS, "kb_cull_test", dry_run=False)
     cache = UpsertDatabaseCache(
-        "kb_cache", {"KEY_PREFIX": "cull-test", "OPTIONS": {"MAX_ENTRIES": 10, "CULL_FREQUENCY": 2}}
+        "kb_cull_test",
+        {"KEY_PREFIX": "cull-test", "OPTIONS": {"MAX_ENTRIES": 10, "CULL_FREQUENCY": 2}},
     )
     yield cache
     cache.clear()
@@ -21,7 +27,9 @@ def small_cache(settings):
 
 def rows(prefix):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT cache_key FROM kb_cache WHERE cache_key LIKE %s", [f"%{prefix}%"])
+        cursor.execute(
+            "SELECT cache_key FROM kb_cull_test WHERE cache_key LIKE %s", [f"%{prefix}%"]
+        )
         return {key.rsplit(":", 1)[-1] for (key,) in cursor.fetchall()}
 
 
