@@ -16,9 +16,11 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 # Recycle workers now and then so that a slow leak cannot grow without bound. The master loads
 # everything before forking (config/wsgi.py, preload_app), so a recycled worker answers its first
 # request at once and finds the pages in the shared cache; recycling is cheap, but each recycle
-# still empties that worker's page memory, so not too often (bench/SCALE.md).
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 2000))
+# still empties that worker's page memory, so not too often: the count includes static files,
+# and at 20,000 a worker under load was recycled every few seconds (bench/SCALE.md). 200,000 is
+# about a minute at this machine's peak and hours at a real site's rate.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 200_000))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 20_000))
 preload_app = True
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 

@@ -46,6 +46,34 @@ class RequestLogMiddleware:
         return response
 
 
+class CachedPageMiddleware:
+    """Answer a GET for a public page the page caches hold before the rest of the middleware
+    and the URL resolver run (``kb.views.pagecache.answer_early``): about a third of the cost
+    of the same answer through the whole stack. Requests with a session cookie (staff), and any
+    page this process has not yet answered once the whole way for that view and language, go
+    through the stack as usual. Placed after SecurityMiddleware (HTTPS redirect, HSTS) and
+    WhiteNoise (static files)."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        from kb.views import pagecache
+
+        self.get_response = get_response
+        self.pagecache = pagecache
+        self.session_cookie = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request):
+        if request.method != "GET" or self.session_cookie in request.COOKIES:
+            return self.get_response(request)
+        response = self.pagecache.answer_early(request)
+        if response is not None:
+            return response
+        response = self.get_response(request)
+        self.pagecache.learn(request, response)
+        return response
+
+
 class StaffIdleTimeoutMiddleware:
     """End a staff member's session after ``KB_STAFF_IDLE_MINUTES`` without an admin request.
 
