@@ -487,7 +487,8 @@ def answer_early(request):
     request.kb_page_lookup = (key, entry, source)
     if entry is None:
         return None
-    outer = _outer.get((language, entry.get("view", "")))
+    view_name = entry["view"]  # every entry names its view (_store)
+    outer = _outer.get((language, view_name))
     if outer is None:
         return None
     translation.activate(language)
@@ -498,7 +499,7 @@ def answer_early(request):
     if response.status_code == 200:
         response["Content-Length"] = str(len(response.content))
     response.kb_early = True
-    served = _views.get(entry["view"])
+    served = _views.get(view_name)
     if served is not None:
         served(request, entry["meta"])
     return response
