@@ -54,9 +54,11 @@ def _clear_cache(request):
         return
     for alias in settings.CACHES:
         caches[alias].clear()
+    _forget_seen()
     yield
     for alias in settings.CACHES:
         caches[alias].clear()
+    _forget_seen()
 
 
 @pytest.fixture(autouse=True)
@@ -88,3 +90,9 @@ def _media_in_tmp(request, tmp_path_factory):
     }
     with override_settings(STORAGES=storages, MEDIA_ROOT=root):
         yield
+
+
+def _forget_seen():
+    from kb.views.search import forget_seen
+
+    forget_seen()

@@ -661,5 +661,36 @@ def test_prerender_pages_fills_the_shared_cache_with_every_guide_and_listing(cli
             url("kb:country", "en", slug="us"),
             url("kb:task", slug="pause"),
             url("kb:home"),
+            "/sitemap.xml",
+            "/sitemap-guides.xml",
+            "/sitemap-catalogue.xml",
         ):
             assert client.get(path)["X-Page-Cache"] == "shared", path
+
+
+def test_every_sitemap_file_is_prerendered_with_its_page_number(client, settings, monkeypatch):
+    from kb.services import prerender
+    from kb.views.sitemaps import GuideSitemap
+
+    settings.KB_SITE_URL = "http://testserver"
+    zh, en = published_pair()
+    monkeypatch.setattr(GuideSitemap, "limit", 1)  # two guides: two files of guides
+    paths = prerender.sitemap_paths()
+    assert paths == [
+        "/sitemap.xml",
+        "/sitemap-guides.xml",
+        "/sitemap-guides.xml?p=2",
+        "/sitemap-catalogue.xml",
+    ]
+    assert prerender.pages_prerender(paths=paths) | {"seconds": 0} == {
+        "rendered": 4,
+        "skipped": 0,
+        "seconds": 0,
+    }
+    with another_process():
+        first = client.get("/sitemap-guides.xml")
+        second = client.get("/sitemap-guides.xml", {"p": "2"}, HTTP_ACCEPT_LANGUAGE="en")
+    # One copy whatever the crawler's language: every address in it names its own.
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("shared", "shared")
+    assert zh.get_absolute_url().encode() in first.content
+    assert en.get_absolute_url().encode() in second.content

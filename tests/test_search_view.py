@@ -166,6 +166,32 @@ def test_a_client_repeating_a_search_counts_once(client, guides):
     assert SearchGap.objects.get().zero_results == 2
 
 
+def test_a_repeated_search_writes_nothing_to_the_cache(client, guides, monkeypatch):
+    """The once-a-day check is an ``add``, a write on the SQLite cache, whose lock every worker
+    shares: a process that already counted this client's query asks the cache no more."""
+    from django.core.cache import cache
+
+    page(client, "qqzz")
+    adds = []
+    real_add = cache.add
+    monkeypatch.setattr(cache, "add", lambda *a, **k: adds.append(a[0]) or real_add(*a, **k))
+    for _ in range(3):
+        page(client, "qqzz")
+    page(Client(REMOTE_ADDR="198.51.100.12"), "qqzz")
+    assert len(adds) == 1  # only the new client's first search
+    assert SearchGap.objects.get().zero_results == 2
+
+
+def test_a_forgotten_key_still_counts_once(client, guides):
+    """The process's memory is only a shortcut: once it forgets, the cache still says no."""
+    from kb.views.search import forget_seen
+
+    page(client, "qqzz")
+    forget_seen()
+    page(client, "qqzz")
+    assert SearchGap.objects.get().zero_results == 1
+
+
 def test_later_pages_and_filters_are_not_counted_again(client, guides):
     page(client, "注销")
     page(client, "注销", page="2")

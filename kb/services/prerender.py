@@ -24,7 +24,7 @@ from kb.traditional import SIMPLIFIED, TRADITIONAL
 logger = logging.getLogger(__name__)
 
 
-def _request(path: str) -> WSGIRequest:
+def _request(path: str, query: str = "") -> WSGIRequest:
     site = urlsplit(settings.KB_SITE_URL or "http://localhost")
     scheme = site.scheme or "http"
     host = site.netloc or "localhost"
@@ -33,7 +33,7 @@ def _request(path: str) -> WSGIRequest:
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
         "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SERVER_NAME": name,
         "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
         "HTTP_HOST": host,
@@ -46,7 +46,8 @@ def _request(path: str) -> WSGIRequest:
     return request
 
 
-def _render(path: str, language: str) -> int | None:
+def _render(address: str, language: str) -> int | None:
+    path, _, query = address.partition("?")
     try:
         match = resolve(path)  # in the path's language: the prefix is resolved with it
     except Resolver404:
@@ -54,7 +55,7 @@ def _render(path: str, language: str) -> int | None:
     render = getattr(match.func, "kb_render_and_store", None)
     if render is None:
         return None
-    request = _request(path)
+    request = _request(path, query)
     request.resolver_match = match
     request.LANGUAGE_CODE = language
     try:
@@ -65,7 +66,8 @@ def _render(path: str, language: str) -> int | None:
 
 
 def pages_prerender(*, paths: list[str]) -> dict:
-    """Render each cached public page in ``paths`` into the page caches; what was done."""
+    """Render each cached public page in ``paths`` (a path, with its query string where the
+    page depends on one) into the page caches; what was done."""
     started = time.perf_counter()
     rendered = skipped = 0
     for path in dict.fromkeys(paths):
@@ -129,4 +131,17 @@ def paths_for_guide(guide) -> list[str]:
     paths += _in_every_language("kb:country", slug=guide.country.slug)
     paths += _in_every_language("kb:task", slug=guide.task.slug)
     paths += _in_every_language("kb:home")
+    return paths
+
+
+def sitemap_paths() -> list[str]:
+    """The sitemap index and every sitemap file (``?p=N`` from the second page on): a file of
+    50,000 addresses takes seconds to render, too long for a crawler's request."""
+    from kb.views.sitemaps import SITEMAPS
+
+    paths = [reverse("sitemap")]
+    for section, sitemap in SITEMAPS.items():
+        path = reverse("sitemap_section", kwargs={"section": section})
+        pages = sitemap().paginator.num_pages
+        paths += [path] + [f"{path}?p={number}" for number in range(2, pages + 1)]
     return paths

@@ -527,7 +527,7 @@ def learn(request, response) -> None:
     ]
 
 
-def cached_page(view=None, *, served=None, query=()):
+def cached_page(view=None, *, served=None, query=(), language=None):
     """Serve a public GET view from the page caches, with conditional GET.
 
     The view says what the page shows with ``response.kb_tags`` (``catalogue`` is implied) and
@@ -535,9 +535,11 @@ def cached_page(view=None, *, served=None, query=()):
     the query-string parameters the page depends on (all others are ignored, so that tracking
     parameters neither split the cache nor reach the page). ``served(request, meta)``, if given,
     is called for every page answered (200 or 304) with the ``kb_meta`` the view set.
+    ``language`` fixes the key's language for a page that is the same in every language (the
+    sitemap, outside the language prefix): one entry, whatever the reader's Accept-Language.
     """
     if view is None:
-        return lambda view: cached_page(view, served=served, query=query)
+        return lambda view: cached_page(view, served=served, query=query, language=language)
     name = _view_name(view)
     _views[name] = served
 
@@ -545,7 +547,7 @@ def cached_page(view=None, *, served=None, query=()):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        key = _key(request, query)
+        key = _key(request, query, language)
         try:
             looked = getattr(request, "kb_page_lookup", None)
             if looked is not None and looked[0] == key:
@@ -569,6 +571,6 @@ def cached_page(view=None, *, served=None, query=()):
         return response
 
     wrapper.kb_render_and_store = lambda request, *a, **kw: render_and_store(
-        view, request, _key(request, query), *a, **kw
+        view, request, _key(request, query, language), *a, **kw
     )
     return wrapper

@@ -158,16 +158,34 @@ def _request_url(result):
     return reverse("kb:home")
 
 
+# The gap-seen keys this process has already added (or found) today: a repeated search is
+# answered without a cache write (a write on SQLite, whose lock every worker shares). Bounded;
+# forgetting a key only costs one more ``add``, which still refuses to count twice.
+_seen_here: set[str] = set()
+_SEEN_HERE_MAX = 50_000
+
+
 def _may_count_gap(request, query: str, language: str) -> bool:
     """A client counts once per query a day, so a script repeating a search cannot inflate the
     editors' search-gap list. One cache ``add``: atomic on every backend."""
     day = int(time.time() // 86400)
     digest = hashlib.sha256(f"{language}\x00{gaps.gap_query(query)}".encode()).hexdigest()[:24]
     key = f"kb:gap-seen:{ratelimit.client_hash(request)}:{digest}:{day}"
+    if key in _seen_here:
+        return False
     try:
-        return cache.add(key, 1, 86400 + 3600)
+        added = cache.add(key, 1, 86400 + 3600)
     except Exception:  # no cache: count it, as before
         return True
+    if len(_seen_here) >= _SEEN_HERE_MAX:
+        _seen_here.clear()
+    _seen_here.add(key)
+    return added
+
+
+def forget_seen() -> None:
+    """Forget the gap-seen keys this process remembers (with the cache they mirror)."""
+    _seen_here.clear()
 
 
 def _count_gap(request, meta):

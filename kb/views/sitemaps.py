@@ -1,22 +1,46 @@
 """The sitemap: an index (``/sitemap.xml``) of files of at most 50,000 addresses each
 (``/sitemap-<section>.xml?p=N``): every published guide with its last change and its
-translations (a Simplified guide also at its ``/zh-hant/`` address), and the catalogue pages in every language. Each file is cached (per page number)
-and sent gzipped like every cached page."""
+translations (a Simplified guide also at its ``/zh-hant/`` address), and the catalogue pages
+in every language. Each file is cached (per page number), sent gzipped like every cached page,
+and rendered by ``manage.py prerender_pages``; a file of 50,000 addresses takes about 2 s."""
+
+from html import escape  # what Django's escape (and the template's autoescape) calls
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import index as index_view
 from django.contrib.sitemaps.views import sitemap as sitemap_view
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.http import Http404
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kb.models import Carrier, Country, Guide, Task
 from kb.traditional import SIMPLIFIED, TRADITIONAL
 from kb.views.pagecache import cached_page
 
 FAMILY_CHUNK = 2000
+_SLUG_MARK = "kb-slug-mark"
+
+
+class _GuidePaths(dict):
+    """A guide's path in each language, by formatting: ``reverse`` for each of 125,000
+    addresses was most of a 50,000-address file's ten seconds. Slugs are ASCII (the URL's
+    ``slug`` converter), so nothing needs quoting."""
+
+    def __missing__(self, language):
+        with translation.override(language):
+            mark = reverse("kb:guide", kwargs={"slug": _SLUG_MARK})
+        head, _, tail = mark.partition(_SLUG_MARK)
+        self[language] = (head, tail)
+        return self[language]
+
+    def of(self, guide, language=None) -> str:
+        return self.path(language or guide.language, guide.slug)
+
+    def path(self, language: str, slug: str) -> str:
+        head, tail = self[language]
+        return f"{head}{slug}{tail}"
 
 
 class GuideSitemap(Sitemap):
@@ -31,6 +55,12 @@ class GuideSitemap(Sitemap):
             .order_by("pk")
         )
 
+    def __init__(self):
+        self.paths = _GuidePaths()
+
+    def location(self, guide):
+        return self.paths.of(guide)
+
     def lastmod(self, guide):
         return guide.content_updated_at
 
@@ -41,14 +71,16 @@ class GuideSitemap(Sitemap):
         urls = super().get_urls(page=page, site=site, protocol=protocol)
         if not urls:
             return urls
-        base = urls[0]["location"][: -len(urls[0]["item"].get_absolute_url())]
-        families = _families({url["item"].translation_of_id or url["item"].pk for url in urls})
+        paths = self.paths
+        base = urls[0]["location"][: -len(paths.of(urls[0]["item"]))]
+        families = _families(
+            {url["item"].translation_of_id or url["item"].pk for url in urls}, paths
+        )
         with_traditional = []
         for url in urls:
             with_traditional.append(url)
             if url["item"].language == SIMPLIFIED:
-                with translation.override(TRADITIONAL):
-                    location = base + url["item"].get_absolute_url()
+                location = base + paths.of(url["item"], TRADITIONAL)
                 with_traditional.append({**url, "location": location})
         urls = with_traditional
         for url in urls:
@@ -67,25 +99,28 @@ class GuideSitemap(Sitemap):
         return urls
 
 
-def _families(roots: set[int]) -> dict[int, list[tuple[str, str]]]:
+def _families(roots: set[int], paths: _GuidePaths) -> dict[int, list[tuple[str, str]]]:
     """Each translation family's published members as (language, path), by root id, however the
     families fall across the sitemap's files."""
     families: dict[int, list[tuple[str, str]]] = {}
     roots = sorted(roots)
     for start in range(0, len(roots), FAMILY_CHUNK):
         chunk = roots[start : start + FAMILY_CHUNK]
-        members = (
-            Guide.objects.published()
-            .filter(Q(pk__in=chunk) | Q(translation_of_id__in=chunk))
-            .only("id", "slug", "language", "translation_of_id")
-            .order_by("language", "pk")
+        # Two indexed lookups: with OR, SQLite scans every published guide (3x slower).
+        columns = ("id", "slug", "language", "translation_of_id")
+        published = Guide.objects.published()
+        members = sorted(
+            [
+                *published.filter(pk__in=chunk).values_list(*columns),
+                *published.filter(translation_of_id__in=chunk).values_list(*columns),
+            ],
+            key=lambda member: (member[2], member[0]),  # language, then id
         )
-        for guide in members:
-            family = families.setdefault(guide.translation_of_id or guide.pk, [])
-            family.append((guide.language, guide.get_absolute_url()))
-            if guide.language == SIMPLIFIED:
-                with translation.override(TRADITIONAL):
-                    family.append((TRADITIONAL, guide.get_absolute_url()))
+        for pk, slug, language, root in members:
+            family = families.setdefault(root or pk, [])
+            family.append((language, paths.path(language, slug)))
+            if language == SIMPLIFIED:
+                family.append((TRADITIONAL, paths.path(TRADITIONAL, slug)))
     return families
 
 
@@ -116,17 +151,53 @@ class CatalogueSitemap(Sitemap):
 SITEMAPS = {"guides": GuideSitemap, "catalogue": CatalogueSitemap}
 
 
-@cached_page
+# The files are the same in every language (each address carries its own): one cached copy,
+# rendered in the site's language whatever a crawler's Accept-Language.
+@cached_page(language=settings.LANGUAGE_CODE)
 def sitemap_index(request):
-    response = index_view(request, sitemaps=SITEMAPS, sitemap_url_name="sitemap_section")
+    with translation.override(settings.LANGUAGE_CODE):
+        response = index_view(request, sitemaps=SITEMAPS, sitemap_url_name="sitemap_section")
+        response.render()
     response.kb_tags = ("guides",)
     return response
 
 
-@cached_page(query=("p",))
+URLSET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+    'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+)
+
+
+def urlset_xml(urls) -> str:
+    """What Django's ``sitemap.xml`` template renders, byte for byte (tests/test_public_feeds.py),
+    in a tenth of the time: the template took 3.6 s for a file of 50,000 addresses."""
+    parts = [URLSET_HEAD]
+    add = parts.append
+    for url in urls:
+        add(f"<url><loc>{escape(url['location'])}</loc>")
+        if url.get("lastmod"):
+            add(f"<lastmod>{timezone.template_localtime(url['lastmod']):%Y-%m-%d}</lastmod>")
+        if url.get("changefreq"):
+            add(f"<changefreq>{escape(url['changefreq'])}</changefreq>")
+        if url.get("priority"):
+            add(f"<priority>{escape(url['priority'])}</priority>")
+        for alternate in url.get("alternates", ()):
+            add(
+                f'<xhtml:link rel="alternate" hreflang="{escape(alternate["lang_code"])}" '
+                f'href="{escape(alternate["location"])}"/>'
+            )
+        add("</url>")
+    add("\n</urlset>\n")
+    return "".join(parts)
+
+
+@cached_page(query=("p",), language=settings.LANGUAGE_CODE)
 def sitemap(request, section):
     if section not in SITEMAPS:
         raise Http404
-    response = sitemap_view(request, sitemaps=SITEMAPS, section=section)
+    with translation.override(settings.LANGUAGE_CODE):
+        response = sitemap_view(request, sitemaps=SITEMAPS, section=section)
+        response.content = urlset_xml(response.context_data["urlset"])
     response.kb_tags = ("guides",) if section == "guides" else ()
     return response

@@ -1,5 +1,5 @@
-"""Render public pages into the shared page cache: every guide page and every listing (after a
-deploy, a cache flush or a bulk load), or the paths given."""
+"""Render public pages into the shared page cache: every guide page, every listing and the
+sitemap files (after a deploy, a cache flush or a bulk load), or the paths given."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -30,6 +30,7 @@ class Command(BaseCommand):
             return
         if k == 1:
             self._report(prerender.pages_prerender(paths=prerender.listing_paths()))
+            self._report(prerender.pages_prerender(paths=prerender.sitemap_paths()))
         carriers = Carrier.objects.order_by("pk").only("slug")
         for start in range(0, carriers.count(), batch):
             chunk = [
