@@ -9,6 +9,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from kb import caching
 from kb.models import SearchGap
 from tests import factories, search_data
 
@@ -93,6 +94,27 @@ def test_facets_count_and_narrow_the_results(client, guides):
     assert 'aria-current="true"' in html
     _, html = page(client, "注销", lang="en")
     assert len(result_titles(html)) == 1
+
+
+def test_a_facet_lists_its_most_frequent_options_and_says_how_many_more(client, cat):
+    from kb.views.search import FACET_OPTIONS
+
+    carriers = [
+        factories.carrier(f"carrier-{n:02}", f"Carrier{n:02}", "gb", aliases="")
+        for n in range(FACET_OPTIONS + 3)
+    ]
+    caching.bump_tags([caching.CATALOGUE])
+    for carrier in carriers:
+        search_data.published(carrier, cat.tasks.keep)
+    search_data.published(carriers[-1], cat.tasks.keep, language="en")  # the most frequent
+    _, html = page(client, "保号")
+    listed = re.findall(r'href="[^"]*carrier=(carrier-\d+)[^"]*"', html)
+    assert len(listed) == FACET_OPTIONS and listed[0] == carriers[-1].slug
+    assert "还有 3 个：在搜索中多加一个词" in html
+    # A selected carrier is always listed, with the link that removes it.
+    _, html = page(client, "保号", carrier=carriers[FACET_OPTIONS + 1].slug)
+    assert len(result_titles(html)) == 1
+    assert re.search(r'class="facet-active"[^>]*>\s*<strong>Carrier13</strong>', html)
 
 
 def test_unknown_facet_values_are_ignored(client, guides):

@@ -94,15 +94,13 @@ def snippet(texts: list[str], wanted: set[str], width: int = WIDTH) -> list[Segm
     """The sentence of ``texts`` that holds most of ``wanted``, cut to ``width``, marked."""
     best: tuple[int, str, list[tuple[int, int]]] | None = None
     first = ""
-    for text in texts:
-        for match in _SENTENCE.finditer(plain(text)):
-            sentence = match.group().strip()
-            if not sentence:
-                continue
-            first = first or sentence
-            spans, score = _marks(sentence, wanted)
-            if score and (best is None or score > best[0]):
-                best = (score, sentence, spans)
+    for sentence in _sentences(texts):
+        first = first or sentence
+        spans, score = _marks(sentence, wanted)
+        if score and (best is None or score > best[0]):
+            best = (score, sentence, spans)
+            if score >= len(wanted):
+                break  # every term: no later sentence can do better (a tie keeps the first)
     if best is None:
         return [Segment(_cut(first, 0, width))] if first else []
     _, sentence, spans = best
@@ -127,6 +125,14 @@ def snippet(texts: list[str], wanted: set[str], width: int = WIDTH) -> list[Segm
     if end < len(sentence):
         segments.append(Segment("…"))
     return segments
+
+
+def _sentences(texts: list[str]):
+    for text in texts:
+        for match in _SENTENCE.finditer(plain(text)):
+            sentence = match.group().strip()
+            if sentence:
+                yield sentence
 
 
 def _cut(text: str, start: int, width: int) -> str:

@@ -23,6 +23,9 @@ from kb.views.pagecache import cached_page
 from kb.views.public import _page
 
 PAGE_SIZE = 10
+# Options shown per facet (the most frequent, and the one selected): a query such as "esim"
+# matches guides of hundreds of carriers, a list no one reads on a phone.
+FACET_OPTIONS = 12
 # What a results page depends on in the query string (its page-cache key); anything else, such
 # as tracking parameters, is ignored.
 SEARCH_PARAMETERS = ("q", "page", CARRIER, COUNTRY, TASK, "lang")
@@ -55,15 +58,16 @@ def _selected_facets(request, lexicon) -> dict[str, tuple[object, str]]:
     return selected
 
 
-def _url(query: str, params: dict) -> str:
+def _url(query: str, params: dict, base: str | None = None) -> str:
     items = {"q": query, **{key: value for key, value in params.items() if value}}
-    return f"{reverse('kb:search')}?{urlencode(items)}"
+    return f"{base or reverse('kb:search')}?{urlencode(items)}"
 
 
 def _facets(hits, selected, lexicon, query, language):
     params = {
         ("lang" if kind == "language" else kind): slug for kind, (_, slug) in selected.items()
     }
+    base = reverse("kb:search")
     groups = []
     for kind, title in FACET_TITLES.items():
         others = {k: v for k, v in selected.items() if k != kind}
@@ -72,7 +76,12 @@ def _facets(hits, selected, lexicon, query, language):
             continue
         key = "lang" if kind == "language" else kind
         options = []
+        more = 0
         for value, count in counts:
+            active = kind in selected and selected[kind][0] == value
+            if len(options) >= FACET_OPTIONS and not active:
+                more += 1
+                continue
             if kind == "language":
                 label, slug = LANGUAGE_NAMES.get(value, value), value
             else:
@@ -80,12 +89,11 @@ def _facets(hits, selected, lexicon, query, language):
                 if entity is None:
                     continue
                 label, slug = entity.label(language), entity.slug
-            active = kind in selected and selected[kind][0] == value
             link = {**params, key: None if active else slug}
             options.append(
-                {"label": label, "count": count, "active": active, "url": _url(query, link)}
+                {"label": label, "count": count, "active": active, "url": _url(query, link, base)}
             )
-        groups.append({"title": title, "options": options})
+        groups.append({"title": title, "options": options, "more": more})
     return groups
 
 
