@@ -427,14 +427,17 @@ def test_the_header_search_box_and_feedback_form_render_once_per_language(client
 
 @contextmanager
 def another_process():
-    """What a second worker (or another instance) sees: its own page memory, the same shared
-    cache."""
-    mine = pagecache.local
+    """What a second worker (or another instance) sees: its own page memory and what it
+    learned (the stack's headers, the gap-seen keys), the same shared cache."""
+    from kb.views import search
+
+    mine = pagecache.local, pagecache._outer, pagecache._query_by_path, search._seen_here
     pagecache.local = LocMemCache("another-process", {})
+    pagecache._outer, pagecache._query_by_path, search._seen_here = {}, {}, set()
     try:
         yield
     finally:
-        pagecache.local = mine
+        pagecache.local, pagecache._outer, pagecache._query_by_path, search._seen_here = mine
 
 
 def test_a_page_one_process_rendered_is_served_by_another_from_the_shared_cache(

@@ -79,9 +79,6 @@ def _facets(hits, selected, lexicon, query, language):
         more = 0
         for value, count in counts:
             active = kind in selected and selected[kind][0] == value
-            if len(options) >= FACET_OPTIONS and not active:
-                more += 1
-                continue
             if kind == "language":
                 label, slug = LANGUAGE_NAMES.get(value, value), value
             else:
@@ -89,6 +86,9 @@ def _facets(hits, selected, lexicon, query, language):
                 if entity is None:
                     continue
                 label, slug = entity.label(language), entity.slug
+            if len(options) >= FACET_OPTIONS and not active:
+                more += 1
+                continue
             link = {**params, key: None if active else slug}
             options.append(
                 {"label": label, "count": count, "active": active, "url": _url(query, link, base)}
@@ -183,11 +183,15 @@ def _may_count_gap(request, query: str, language: str) -> bool:
         return False
     try:
         added = cache.add(key, 1, 86400 + 3600)
+        # Both backends answer False when the write failed (a locked SQLite, Redis down):
+        # remember the key only once the cache holds it, so that a repeat tries again.
+        held = added or cache.has_key(key)
     except Exception:  # no cache: count it, as before
         return True
-    if len(_seen_here) >= _SEEN_HERE_MAX:
-        _seen_here.clear()
-    _seen_here.add(key)
+    if held:
+        if len(_seen_here) >= _SEEN_HERE_MAX:
+            _seen_here.clear()
+        _seen_here.add(key)
     return added
 
 

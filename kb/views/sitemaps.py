@@ -109,13 +109,15 @@ def _families(roots: set[int], paths: _GuidePaths) -> dict[int, list[tuple[str, 
         # Two indexed lookups: with OR, SQLite scans every published guide (3x slower).
         columns = ("id", "slug", "language", "translation_of_id")
         published = Guide.objects.published()
-        members = sorted(
-            [
-                *published.filter(pk__in=chunk).values_list(*columns),
-                *published.filter(translation_of_id__in=chunk).values_list(*columns),
-            ],
-            key=lambda member: (member[2], member[0]),  # language, then id
-        )
+        found = {  # by id: a guide can be both a root and a translation (a chain)
+            member[0]: member
+            for query in (
+                published.filter(pk__in=chunk),
+                published.filter(translation_of_id__in=chunk),
+            )
+            for member in query.values_list(*columns)
+        }
+        members = sorted(found.values(), key=lambda member: (member[2], member[0]))
         for pk, slug, language, root in members:
             family = families.setdefault(root or pk, [])
             family.append((language, paths.path(language, slug)))
@@ -159,6 +161,7 @@ def sitemap_index(request):
         response = index_view(request, sitemaps=SITEMAPS, sitemap_url_name="sitemap_section")
         response.render()
     response.kb_tags = ("guides",)
+    response.kb_traditional = True  # addresses only: nothing to convert for a zh-Hant crawler
     return response
 
 
@@ -200,4 +203,5 @@ def sitemap(request, section):
         response = sitemap_view(request, sitemaps=SITEMAPS, section=section)
         response.content = urlset_xml(response.context_data["urlset"])
     response.kb_tags = ("guides",) if section == "guides" else ()
+    response.kb_traditional = True
     return response
