@@ -73,6 +73,15 @@ def pages_render(*, paths: list[str]) -> dict:
     return pages_prerender(paths=paths)
 
 
+@background(retries=1)
+def sitemaps_render() -> dict:
+    """Render the sitemap index and files into the shared page cache, as they are when the
+    task runs (hooks.sitemaps_changed enqueues at most one waiting render)."""
+    from kb.services.prerender import pages_prerender, sitemap_paths
+
+    return pages_prerender(paths=sitemap_paths())
+
+
 @background()
 def cache_bumps_retry() -> dict:
     """Move the page-cache versions of changes the shared cache did not take when they were

@@ -218,3 +218,33 @@ def test_a_sitemap_file_is_what_djangos_template_renders_byte_for_byte(client, s
 
 class _Site:
     domain = "testserver"
+
+
+def test_a_publish_renders_the_sitemap_again_in_the_background(
+    client, settings, django_capture_on_commit_callbacks
+):
+    from kb.services import hooks
+    from tests.test_public_speed import another_process
+
+    settings.KB_SITE_URL = "http://testserver"
+    zh, _en = published_pair()
+    client.get("/sitemap-guides.xml")
+    new = factories.guide(status=PUBLISHED, slug="t-mobile-cancel", carrier_obj=zh.carrier)
+    with django_capture_on_commit_callbacks(execute=True):
+        hooks.guide_visibility_changed(new)
+    with another_process():
+        response = client.get("/sitemap-guides.xml")
+    assert response["X-Page-Cache"] == "shared"  # rendered after the change, not by a crawler
+    assert b"/zh-hans/guides/t-mobile-cancel/" in response.content
+
+
+def test_a_burst_of_publishes_waits_for_one_sitemap_render(django_capture_on_commit_callbacks):
+    from kb.models import TaskRecord
+    from kb.services import hooks
+
+    zh, en = published_pair()
+    with django_capture_on_commit_callbacks(execute=False):
+        for guide in (zh, en, zh):
+            hooks.guide_visibility_changed(guide)
+        hooks.catalogue_changed()
+    assert TaskRecord.objects.filter(name="kb.tasks.sitemaps_render").count() == 1

@@ -124,6 +124,18 @@ def _render_pages(paths) -> None:
     background.enqueue(tasks.pages_render, paths=list(dict.fromkeys(paths)))
 
 
+def _render_sitemaps() -> None:
+    """The sitemap files list every guide's last change, so any publish drops them all (about
+    2 s to render a file of 50,000 addresses): render them again in the background. A render
+    that is still waiting reads the catalogue when it runs, so a burst of publishes costs one."""
+    from kb import background, tasks
+    from kb.models import TaskRecord
+
+    name = background.spec_of(tasks.sitemaps_render).name
+    if not TaskRecord.objects.waiting().filter(name=name).exists():
+        background.enqueue(tasks.sitemaps_render)
+
+
 def guide_visibility_changed(guide) -> None:
     """Call inside the transaction that published, changed, verified or archived ``guide``."""
     from kb.search import index
@@ -132,6 +144,7 @@ def guide_visibility_changed(guide) -> None:
     index.update_guide(guide)
     _drop_page_caches(guide_tags(guide))
     _render_pages(prerender.paths_for_guide(guide))
+    _render_sitemaps()
 
 
 def catalogue_changed() -> None:
@@ -141,3 +154,4 @@ def catalogue_changed() -> None:
 
     _drop_page_caches({caching.CATALOGUE})
     _render_pages(prerender.listing_paths())
+    _render_sitemaps()
