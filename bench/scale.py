@@ -340,10 +340,24 @@ def main():
             base + "/", seconds=60, connections=8, paths=search_file
         )
 
-        # After the publishes: the sitemap files list every guide's last change, so they were
-        # dropped; this is the first crawler's wait.
+        # After the publishes: the sitemap files list every guide's last change, so each
+        # publish dropped them and rendered them again (kb.tasks.sitemaps_render).
         result["sitemap_files"] = sitemap_files(base)
         result["sitemap_first_file"] = sitemap_file(base)
+        out = run(
+            [
+                PYTHON,
+                "manage.py",
+                "shell",
+                "-c",
+                "from kb.services import prerender\n"
+                "print(prerender.pages_prerender(paths=prerender.sitemap_paths()[1:2]))",
+            ],
+            env,
+        )
+        result["sitemap_first_file_render_seconds"] = float(
+            re.search(r"'seconds': ([0-9.]+)", out).group(1)
+        )
         for name, path in (
             ("home", "/zh-hans/"),
             ("task", "/zh-hans/tasks/pause/"),
