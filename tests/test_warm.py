@@ -92,6 +92,15 @@ def test_the_wsgi_module_warms_everything_and_closes_its_connections_before_the_
         "kb_public._fragments\n"
         "assert traditional._converter.cache_info().currsize == 1, 'OpenCC not loaded'\n"
         "assert all(c.connection is None for c in connections.all()), 'connection left open'\n"
+        "from kb.search import tokens\n"
+        "assert {'cancel', 'paus'} <= set(tokens._stems.values()), 'no search was warmed'\n"
+        "from django.core.cache import caches\n"
+        "from kb.models import SearchGap\n"
+        "assert not SearchGap.objects.exists(), 'the warm-up counted a search'\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute('SELECT COUNT(*) FROM kb_page_cache')\n"
+        "    assert cursor.fetchone()[0] == 0, 'the warm-up stored a page'\n"
         "print('warm')\n"
     )
     result = subprocess.run(
